@@ -1,0 +1,24 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { validateEnv } from './config/env.validation.js';
+import { InfrastructureModule } from './lifecycle/infrastructure/infrastructure.module.js';
+import type { InfrastructureModuleOptions } from './lifecycle/infrastructure/infrastructure.module-definition.js';
+import { LifecycleModule } from './lifecycle/lifecycle.module.js';
+import { PersistenceModule } from './persistence/persistence.module.js';
+
+@Module({})
+export class AppModule {
+  /** @param held the lock main.ts acquired before loading Nest. */
+  static register(held: InfrastructureModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        // process.env only: the guard validated the same variables before Nest loaded.
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: (raw) => ({ ...validateEnv(raw) }) }),
+        InfrastructureModule.forRoot(held),
+        PersistenceModule,
+        LifecycleModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { isAbsolute, resolve } from 'node:path';
+import { isIP } from 'node:net';
+
+/** The validated environment; every path is absolute. */
+export interface AppEnv {
+  readonly PORT: number;
+  readonly HOST: string;
+  readonly DATA_DIR: string;
+  readonly PID_FILE_PATH: string;
+  readonly DATABASE_PATH: string;
+  readonly SHUTDOWN_TIMEOUT_MS: number;
+}
+
+/** Thrown with every problem at once, each naming the variable and the reason. */
+export class EnvValidationError extends Error {
+  readonly code = 'INVALID_ENVIRONMENT';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EnvValidationError';
+  }
+}
+
+type Raw = Record<string, unknown>;
+
+/**
+ * Validates and defaults the environment. Used by @nestjs/config's `validate`
+ * and, before Nest loads, by the start-up guard: one set of rules for both.
+ */
+export function validateEnv(raw: Raw, cwd: string = process.cwd()): AppEnv {
+  const problems: string[] = [];
+  const text = (name: string): string | undefined => {
+    const value = raw[name];
+    if (value === undefined || value === '') return undefined;
+    return String(value);
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const value = text(name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+      problems.push(`${name}="${value}" must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(value);
+  };
+  const path = (name: string, fallback: string): string => {
+    const value = text(name) ?? fallback;
+    if (value.includes('\0')) problems.push(`${name} must not contain a NUL byte`);
+    return isAbsolute(value) ? value : resolve(cwd, value);
+  };
+
+  const PORT = int('PORT', 3000, 1, 65535);
+  const HOST = text('HOST') ?? '127.0.0.1';
+  if (isIP(HOST) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(HOST)) {
+    problems.push(`HOST="${HOST}" must be an IP address or a host name`);
+  }
+  const DATA_DIR = path('DATA_DIR', './data');
+  const env: AppEnv = {
+    PORT,
+    HOST,
+    DATA_DIR,
+    PID_FILE_PATH: path('PID_FILE_PATH', resolve(DATA_DIR, 'backend.pid')),
+    DATABASE_PATH: path('DATABASE_PATH', resolve(DATA_DIR, 'app.db')),
+    SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 5000, 100, 600000),
+  };
+  if (problems.length > 0) throw new EnvValidationError(problems);
+  return env;
+}

@@ -1,0 +1,98 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InstanceMetadata } from '../domain/instance-metadata.value-object.js';
+import { ProcessState, type LifecycleState } from '../domain/process-state.entity.js';
+import { INSTANCE_ID, INSTANCE_LOCK_MANAGER, PROCESS_RUNTIME } from './lifecycle.tokens.js';
+import type { IInstanceLockManager } from './ports/instance-lock-manager.port.js';
+import type { IProcessRuntime } from './ports/process-runtime.port.js';
+import { runShutdownSteps, SHUTDOWN_ORDER, type ShutdownStep, type StepOutcome } from './shutdown-sequence.js';
+
+export interface ShutdownReport {
+  readonly reason: string;
+  readonly ok: boolean;
+  readonly steps: readonly StepOutcome[];
+}
+
+/**
+ * Owns the instance's lifecycle once the lock is held: the state machine that
+ * readiness reads, the ordered shutdown steps, and what health says about us.
+ */
+@Injectable()
+export class ApplicationLifecycleService {
+  private readonly logger = new Logger('Lifecycle');
+  private readonly state: ProcessState;
+  private readonly steps: ShutdownStep[] = [];
+  private shutdownPromise: Promise<ShutdownReport> | null = null;
+  private readonly startedAt: string;
+
+  constructor(
+    @Inject(INSTANCE_LOCK_MANAGER) private readonly lockManager: IInstanceLockManager,
+    @Inject(PROCESS_RUNTIME) private readonly runtime: IProcessRuntime,
+    @Inject(INSTANCE_ID) readonly instanceId: string,
+  ) {
+    const now = runtime.now();
+    this.state = new ProcessState(now);
+    this.startedAt = new Date(now.getTime() - runtime.uptimeSeconds() * 1000).toISOString();
+    this.registerShutdownStep({
+      name: 'release instance lock',
+      order: SHUTDOWN_ORDER.releaseLock,
+      run: () => this.lockManager.releaseLock(),
+    });
+  }
+
+  get currentState(): LifecycleState {
+    return this.state.value;
+  }
+
+  get isReady(): boolean {
+    return this.state.isReady;
+  }
+
+  registerShutdownStep(step: ShutdownStep): void {
+    this.steps.push(step);
+  }
+
+  /** Marks the instance ready to serve; call once the server listens. */
+  startup(): void {
+    if (this.state.transitionTo('running', this.runtime.now())) {
+      this.logger.log(`Instance ${this.instanceId} running as PID ${this.runtime.pid}`);
+    }
+  }
+
+  /**
+   * Runs the shutdown steps in order within `timeoutMs`. Idempotent: a second
+   * call returns the shutdown already under way.
+   */
+  shutdown(reason: string, timeoutMs: number): Promise<ShutdownReport> {
+    if (this.shutdownPromise) {
+      this.logger.warn(`Already shutting down; ignoring "${reason}"`);
+      return this.shutdownPromise;
+    }
+    this.state.transitionTo('stopping', this.runtime.now());
+    this.logger.log(`Shutting down (${reason})`);
+    const deadline = Date.now() + timeoutMs;
+    this.shutdownPromise = runShutdownSteps(this.steps, deadline).then((steps) => {
+      this.state.transitionTo('stopped', this.runtime.now());
+      for (const step of steps) {
+        if (step.ok) this.logger.log(`Shutdown step "${step.name}" done in ${step.ms} ms`);
+        else this.logger.error(`Shutdown step "${step.name}" failed: ${step.error}`);
+      }
+      return { reason, ok: steps.every((s) => s.ok), steps };
+    });
+    return this.shutdownPromise;
+  }
+
+  getInstanceMetadata(): InstanceMetadata {
+    const now = this.runtime.now();
+    const uptime = this.runtime.uptimeSeconds();
+    return InstanceMetadata.create({
+      pid: this.runtime.pid,
+      instanceId: this.instanceId,
+      state: this.state.value,
+      startedAt: this.startedAt,
+      uptime,
+      memoryUsage: this.runtime.memoryUsage(),
+      nodeVersion: this.runtime.nodeVersion,
+      timestamp: now.toISOString(),
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import { Controller, Get, Header, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
+import { ApplicationLifecycleService } from '../application/application-lifecycle.service.js';
+import { AGENT_STATS } from '../application/lifecycle.tokens.js';
+import type { IAgentStats } from '../application/ports/agent-stats.port.js';
+import { DATABASE, type IDatabase } from '../../persistence/application/database.port.js';
+
+/** `/api/health`: terminus checks plus who this instance is. Nothing secret: no env, no argv. */
+@Controller('health')
+export class HealthController {
+  private readonly checks = [() => this.lifecycleIndicator(), () => this.databaseIndicator()];
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly lifecycle: ApplicationLifecycleService,
+    @Inject(DATABASE) private readonly database: IDatabase,
+    @Inject(AGENT_STATS) private readonly agents: IAgentStats,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  @Header('Cache-Control', 'no-store')
+  async check() {
+    try {
+      const result = await this.health.check(this.checks);
+      return { ...result, ...this.metadata(result) };
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const result = error.getResponse() as HealthCheckResult;
+      throw new ServiceUnavailableException({ ...result, ...this.metadata(result) });
+    }
+  }
+
+  /** Liveness: the event loop answers. Deliberately checks nothing else, so it stays cheap. */
+  @Get('live')
+  @Header('Cache-Control', 'no-store')
+  live() {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: 503 from the moment shutdown begins, or while the database is unusable. */
+  @Get('ready')
+  @HealthCheck()
+  @Header('Cache-Control', 'no-store')
+  ready() {
+    return this.health.check(this.checks);
+  }
+
+  private lifecycleIndicator() {
+    const session = this.indicators.check('lifecycle');
+    const state = this.lifecycle.currentState;
+    return this.lifecycle.isReady ? session.up({ state }) : session.down({ state });
+  }
+
+  private databaseIndicator() {
+    const db = this.database.ping();
+    const session = this.indicators.check('database');
+    return db.status === 'up'
+      ? session.up({ schemaVersion: db.schemaVersion, journalMode: db.journalMode })
+      : session.down({ message: db.error ?? 'unavailable' });
+  }
+
+  private metadata(result: HealthCheckResult) {
+    const meta = this.lifecycle.getInstanceMetadata();
+    return {
+      pid: meta.pid,
+      instanceId: meta.instanceId,
+      state: meta.state,
+      startedAt: meta.startedAt,
+      uptime: meta.uptime,
+      memoryUsage: meta.memoryUsage,
+      activeAgents: this.agents.active(),
+      totalAgents: this.agents.total(),
+      databaseStatus: result.details?.database?.status === 'up' ? 'up' : 'down',
+      timestamp: meta.timestamp,
+    };
+  }
+}
