@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { validateEnv } from './config/env.validation.js';
 import { InfrastructureModule } from './lifecycle/infrastructure/infrastructure.module.js';
@@ -8,8 +8,11 @@ import { PersistenceModule } from './persistence/persistence.module.js';
 
 @Module({})
 export class AppModule {
-  /** @param held the lock main.ts acquired before loading Nest. */
-  static register(held: InfrastructureModuleOptions): DynamicModule {
+  /**
+   * @param held the lock main.ts acquired before loading Nest.
+   * @param extra modules mounted beside ours (embedding, test fixtures).
+   */
+  static register(held: InfrastructureModuleOptions, extra: ReadonlyArray<Type | DynamicModule> = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -18,6 +21,7 @@ export class AppModule {
         InfrastructureModule.forRoot(held),
         PersistenceModule,
         LifecycleModule,
+        ...extra,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../app.module.js';
@@ -34,9 +34,13 @@ const RESERVED_FOR_LATER_STEPS_MS = 250;
  * order, and listens. Called only with the instance lock held.
  * @throws PortInUseError; the caller then shuts down what was opened.
  */
-export async function createServer(env: AppEnv, held: HeldInstanceLock): Promise<RunningServer> {
+export async function createServer(
+  env: AppEnv,
+  held: HeldInstanceLock,
+  imports: ReadonlyArray<Type | DynamicModule> = [],
+): Promise<RunningServer> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register({ lockManager: held.lockManager, lock: held.lock }),
+    AppModule.register({ lockManager: held.lockManager, lock: held.lock }, imports),
     new FastifyAdapter(),
     { abortOnError: false },
   );

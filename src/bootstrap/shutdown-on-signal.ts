@@ -14,7 +14,9 @@ export interface ShutdownOnSignalOptions {
  */
 export class ShutdownOnSignal {
   private started = false;
+  private exiting = false;
   private pendingReason: string | null = null;
+  private deadline: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly options: ShutdownOnSignalOptions) {}
 
@@ -34,8 +36,8 @@ export class ShutdownOnSignal {
       return;
     }
     this.started = true;
-    const timer = setTimeout(() => this.force(`shutdown did not finish within ${this.options.timeoutMs} ms`), this.options.timeoutMs);
-    timer.unref();
+    this.deadline = setTimeout(() => this.force(`shutdown did not finish within ${this.options.timeoutMs} ms`), this.options.timeoutMs);
+    this.deadline.unref();
     if (this.options.graceful) this.run(reason);
     else this.pendingReason = reason;
   }
@@ -47,17 +49,26 @@ export class ShutdownOnSignal {
   private run(reason: string): void {
     this.pendingReason = null;
     this.options.graceful!(reason).then(
-      (code) => this.options.exit(code),
+      (code) => this.finish(code),
       (error: unknown) => this.force(`shutdown failed: ${String(error)}`),
     );
   }
 
   private force(why: string): void {
+    if (this.exiting) return;
     this.options.log(`Forcing exit: ${why}`);
     try {
       this.options.forceRelease();
     } finally {
-      this.options.exit(1);
+      this.finish(1);
     }
+  }
+
+  /** Exits once: a deadline or late signal after exit was requested must not exit again. */
+  private finish(code: number): void {
+    if (this.exiting) return;
+    this.exiting = true;
+    if (this.deadline) clearTimeout(this.deadline);
+    this.options.exit(code);
   }
 }

@@ -7,41 +7,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { EnvValidationError, validateEnv, type AppEnv } from '../config/env.validation.js';
 import { EXIT } from '../exit-codes.js';
-import { acquireInstanceLock, DEV_SESSION_ENV, type HeldInstanceLock } from '../bootstrap/instance-guard.js';
-import { DataDirectoryError, InstanceAlreadyRunningError } from '../lifecycle/domain/lifecycle.errors.js';
-import { formatRefusal } from '../lifecycle/presentation/refusal-message.js';
+import { DEV_SESSION_ENV } from '../bootstrap/instance-guard.js';
+import { acquireOrExit, parseEnvOrExit } from '../bootstrap/start-guard.js';
 
 const log = (message: string) => console.error(`[procguard dev] ${message}`);
 /** Time the watcher gets beyond the app's own shutdown deadline before its group is killed. */
 const GRACE_BEYOND_APP_DEADLINE_MS = 2000;
-
-function parseEnv(): AppEnv {
-  try {
-    return validateEnv(process.env);
-  } catch (error) {
-    if (!(error instanceof EnvValidationError)) throw error;
-    console.error(error.message);
-    process.exit(EXIT.badConfig);
-  }
-}
-
-async function takeLock(env: AppEnv, onCompromised: (error: Error) => void): Promise<HeldInstanceLock> {
-  try {
-    return await acquireInstanceLock(env, 'dev-session', onCompromised, (_, message) => log(message));
-  } catch (error) {
-    if (error instanceof InstanceAlreadyRunningError) {
-      console.error(formatRefusal(error, { dataDir: env.DATA_DIR, pidFilePath: env.PID_FILE_PATH, now: new Date() }));
-      process.exit(EXIT.alreadyRunning);
-    }
-    if (error instanceof DataDirectoryError) {
-      console.error(`procguard: ${error.message}`);
-      process.exit(EXIT.dataDirUnusable);
-    }
-    throw error;
-  }
-}
 
 /** The watcher in its own process group; tied to our life with PR_SET_PDEATHSIG where setpriv exists. */
 function startWatcher(sessionId: string): ChildProcess {
@@ -74,10 +46,10 @@ async function waitForGroupExit(pgid: number, timeoutMs: number): Promise<boolea
 }
 
 async function main(): Promise<void> {
-  const env = parseEnv();
+  const env = parseEnvOrExit();
   let stopping: Promise<void> | null = null;
   let exitCode: number = EXIT.ok;
-  const held = await takeLock(env, (error) => {
+  const held = await acquireOrExit(env, 'dev-session', (_, message) => log(message), (error) => {
     log(`${error.message}; stopping the session.`);
     exitCode = EXIT.lockCompromised;
     void stop('lock compromised');

@@ -54,13 +54,32 @@ export class ProcessLock implements ProcessLockProps {
     requirePort('port', props.port);
     requireText('instanceId', props.instanceId);
     requireText('nodeVersion', props.nodeVersion);
-    if (Number.isNaN(Date.parse(props.startedAt))) {
+    if (typeof props.startedAt !== 'string' || Number.isNaN(Date.parse(props.startedAt))) {
       throw new InvalidLockFileError(`PID file field "startedAt" is not a date: ${String(props.startedAt)}`);
     }
     if (props.role !== 'server' && props.role !== 'dev-session') {
       throw new InvalidLockFileError(`PID file field "role" must be "server" or "dev-session"`);
     }
-    return new ProcessLock({ ...props, generation: props.generation ? { ...props.generation } : null });
+    requireText('host', props.host);
+    if (typeof props.hostname !== 'string') {
+      throw new InvalidLockFileError('PID file field "hostname" must be a string');
+    }
+    requireTextOrNull('bootId', props.bootId);
+    requireTextOrNull('processStartTime', props.processStartTime);
+    // Copy field by field: extra keys a caller passes (e.g. toJSON's formatVersion) must not leak onto the record.
+    return new ProcessLock({
+      pid: props.pid,
+      startedAt: props.startedAt,
+      port: props.port,
+      host: props.host,
+      nodeVersion: props.nodeVersion,
+      instanceId: props.instanceId,
+      hostname: props.hostname,
+      bootId: props.bootId,
+      processStartTime: props.processStartTime,
+      role: props.role,
+      generation: props.generation == null ? null : parseGeneration(props.generation),
+    });
   }
 
   /**
@@ -155,8 +174,8 @@ export class ProcessLock implements ProcessLockProps {
 }
 
 function parseGeneration(value: unknown): LockGeneration | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const g = value as Record<string, unknown>;
+  if (value === undefined || value === null) return null;
+  const g = (typeof value === 'object' ? value : {}) as Record<string, unknown>;
   if (typeof g.ino !== 'string' || typeof g.birthtimeNs !== 'string') {
     throw new InvalidLockFileError('PID file field "generation" must hold string "ino" and "birthtimeNs"');
   }
@@ -172,6 +191,12 @@ function requirePositiveInt(field: string, value: unknown): void {
 function requirePort(field: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
     throw new InvalidLockFileError(`PID file field "${field}" must be a port number (0-65535), got ${JSON.stringify(value)}`);
+  }
+}
+
+function requireTextOrNull(field: string, value: unknown): void {
+  if (value !== null && typeof value !== 'string') {
+    throw new InvalidLockFileError(`PID file field "${field}" must be a string or null`);
   }
 }
 

@@ -1,0 +1,60 @@
+import type { DynamicModule, Type } from '@nestjs/common';
+import { EXIT } from '../exit-codes.js';
+import type { HeldInstanceLock } from './instance-guard.js';
+import { acquireOrExit, parseEnvOrExit } from './start-guard.js';
+import { ShutdownOnSignal } from './shutdown-on-signal.js';
+
+export interface RunInstanceOptions {
+  /** Extra Nest modules mounted beside the app's own (embedding, test fixtures). */
+  readonly imports?: ReadonlyArray<Type | DynamicModule>;
+}
+
+const log = (level: 'log' | 'warn' | 'error', message: string) =>
+  console[level](`[procguard] ${process.pid} ${new Date().toISOString()} ${level.toUpperCase()} ${message}`);
+
+/**
+ * The whole life of one server process: validate env, take the lock with only
+ * node:fs and proper-lockfile loaded, then load Nest, open the database and
+ * listen; one owner for SIGTERM/SIGINT/SIGHUP. Exits the process when done.
+ */
+export async function runInstance(options: RunInstanceOptions = {}): Promise<void> {
+  const env = parseEnvOrExit();
+  let exitCode: number = EXIT.ok;
+  let held: HeldInstanceLock | null = null;
+  const shutdown = new ShutdownOnSignal({
+    timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    forceRelease: () => held?.lockManager.releaseLockSync(),
+    exit: (code) => process.exit(code),
+    log: (message) => log('error', message),
+  });
+  shutdown.listen(['SIGTERM', 'SIGINT', 'SIGHUP']);
+  process.on('uncaughtException', (error) => {
+    log('error', `Uncaught exception: ${error.stack ?? error.message}`);
+    exitCode = EXIT.failure;
+    shutdown.trigger('uncaught exception');
+  });
+
+  held = await acquireOrExit(env, 'server', (level, message) => log(level, message), (error) => {
+    log('error', `${error.message}. This instance can no longer be sure it is alone; shutting down.`);
+    exitCode = EXIT.lockCompromised;
+    shutdown.trigger('lock compromised');
+  });
+
+  const { createServer, PortInUseError } = await import('./server.js');
+  try {
+    const server = await createServer(env, held, options.imports ?? []);
+    shutdown.attach(async (reason) => {
+      const report = await server.lifecycle.shutdown(reason, env.SHUTDOWN_TIMEOUT_MS);
+      return report.ok ? exitCode : EXIT.failure;
+    });
+    log('log', `Listening on http://${env.HOST}:${env.PORT} (health: /api/health), data in ${env.DATA_DIR}`);
+  } catch (error) {
+    held.lockManager.releaseLockSync();
+    if (error instanceof PortInUseError) {
+      log('error', error.message);
+      process.exit(EXIT.portInUse);
+    }
+    log('error', `Start-up failed: ${(error as Error).message}`);
+    process.exit(EXIT.failure);
+  }
+}
