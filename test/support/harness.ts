@@ -1,0 +1,162 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const MAIN = join(ROOT, 'dist', 'main.js');
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export interface Spawned {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly exited: Promise<Exit>;
+  output(): string;
+  isRunning(): boolean;
+}
+
+const live = new Set<Spawned>();
+const dirs: string[] = [];
+
+export function tempDir(prefix = 'procguard-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Spawns a process and records its combined output; `cleanup()` kills what is left. */
+export function spawnProcess(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean } = {}): Spawned {
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached,
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  let running = true;
+  const exited = new Promise<Exit>((resolveExit) =>
+    child.once('exit', (code, signal) => {
+      running = false;
+      resolveExit({ code, signal });
+    }),
+  );
+  const spawned: Spawned = { child, pid: child.pid!, exited, output: () => out, isRunning: () => running };
+  live.add(spawned);
+  void exited.then(() => live.delete(spawned));
+  return spawned;
+}
+
+export interface InstanceOptions {
+  readonly dataDir: string;
+  readonly port: number;
+  readonly env?: NodeJS.ProcessEnv;
+  /** A fixture script instead of dist/main.js. */
+  readonly script?: string;
+}
+
+export function startInstance(options: InstanceOptions): Spawned {
+  return spawnProcess(process.execPath, [options.script ?? MAIN], {
+    env: { DATA_DIR: options.dataDir, PORT: String(options.port), SHUTDOWN_TIMEOUT_MS: '5000', ...options.env },
+  });
+}
+
+/** Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 15000,
+  intervalMs = 20,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+}
+
+/** Resolves within `timeoutMs` or fails: every wait for an exit is bounded. */
+export async function waitExit(proc: Spawned, timeoutMs = 15000): Promise<Exit> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`process ${proc.pid} did not exit within ${timeoutMs} ms:\n${proc.output()}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([proc.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function getJson(port: number, path: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Waits until the instance answers ready, failing early with its output if it exits. */
+export async function waitReady(proc: Spawned, port: number, timeoutMs = 20000): Promise<void> {
+  await waitFor(
+    async () => {
+      if (!proc.isRunning()) throw new Error(`exited before ready:\n${proc.output()}`);
+      return (await getJson(port, '/api/health/ready')).status === 200;
+    },
+    `instance ${proc.pid} on port ${port} to be ready`,
+    timeoutMs,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- output ---\n${proc.output()}`);
+  });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export function readPidFile(dataDir: string): any | null {
+  const path = join(dataDir, 'backend.pid');
+  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** Kills every process the test started and removes its temp dirs. */
+export async function cleanup(): Promise<void> {
+  for (const proc of [...live]) {
+    try {
+      process.kill(proc.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await proc.exited;
+  }
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
