@@ -1,4 +1,4 @@
-import { Logger, type DynamicModule, type Type } from '@nestjs/common';
+import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../app.module.js';
@@ -47,14 +47,14 @@ export async function createServer(
   app.setGlobalPrefix('api');
   const lifecycle = app.get(ApplicationLifecycleService);
   const drainer = new HttpDrainer(app.getHttpServer());
-  const log = new Logger('Shutdown');
   lifecycle.registerShutdownStep({
     name: 'drain HTTP connections',
     order: SHUTDOWN_ORDER.drainHttp,
     run: async () => {
       const budget = Math.max(env.SHUTDOWN_TIMEOUT_MS / 2, env.SHUTDOWN_TIMEOUT_MS - RESERVED_FOR_LATER_STEPS_MS);
       const { forced } = await drainer.drain(budget);
-      if (forced > 0) log.warn(`${forced} connection(s) still busy at the deadline were closed`);
+      // Reported as a failed step, so the exit code says the shutdown was forced.
+      if (forced > 0) throw new Error(`${forced} connection(s) still busy at the deadline were cut`);
     },
   });
   lifecycle.registerShutdownStep({ name: 'close Nest application', order: SHUTDOWN_ORDER.closeApplication, run: () => app.close() });
