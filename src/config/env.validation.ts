@@ -43,8 +43,10 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd()): AppEnv {
     return Number(value);
   };
   const path = (name: string, fallback: string): string => {
-    const value = text(name) ?? fallback;
-    if (value.includes('\0')) problems.push(`${name} must not contain a NUL byte`);
+    const given = text(name);
+    // Only a value the user set is blamed: a default derived from a bad DATA_DIR is not a problem of its own.
+    if (given?.includes('\0')) problems.push(`${name} must not contain a NUL byte`);
+    const value = given ?? fallback;
     return isAbsolute(value) ? value : resolve(cwd, value);
   };
 

@@ -20,7 +20,6 @@ export class HealthController {
 
   @Get()
   @HealthCheck()
-  @Header('Cache-Control', 'no-store')
   async check() {
     try {
       const result = await this.health.check(this.checks);
@@ -42,7 +41,6 @@ export class HealthController {
   /** Readiness: 503 from the moment shutdown begins, or while the database is unusable. */
   @Get('ready')
   @HealthCheck()
-  @Header('Cache-Control', 'no-store')
   ready() {
     return this.health.check(this.checks);
   }

@@ -1,0 +1,171 @@
+import { resolve } from 'node:path';
+import { EnvValidationError, validateEnv } from './env.validation.js';
+
+const CWD = '/srv/procguard';
+
+function problemsOf(raw: Record<string, unknown>): readonly string[] {
+  try {
+    validateEnv(raw, CWD);
+  } catch (error) {
+    if (error instanceof EnvValidationError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected validateEnv to reject the environment');
+}
+
+describe('validateEnv', () => {
+  describe('when nothing is set', () => {
+    it('uses the defaults, with the data files under ./data of the working directory', () => {
+      // Act
+      const env = validateEnv({}, CWD);
+
+      // Assert
+      expect(env).toEqual({
+        PORT: 3000,
+        HOST: '127.0.0.1',
+        DATA_DIR: '/srv/procguard/data',
+        PID_FILE_PATH: '/srv/procguard/data/backend.pid',
+        DATABASE_PATH: '/srv/procguard/data/app.db',
+        SHUTDOWN_TIMEOUT_MS: 5000,
+      });
+    });
+
+    it('treats empty strings as unset', () => {
+      const env = validateEnv({ PORT: '', HOST: '', DATA_DIR: '', PID_FILE_PATH: '', DATABASE_PATH: '', SHUTDOWN_TIMEOUT_MS: '' }, CWD);
+
+      expect(env).toEqual(validateEnv({}, CWD));
+    });
+
+    it('resolves against the process working directory when no cwd is given', () => {
+      const env = validateEnv({});
+
+      expect(env.DATA_DIR).toBe(resolve(process.cwd(), 'data'));
+    });
+
+    it('ignores unrelated variables', () => {
+      expect(validateEnv({ PATH: '/usr/bin', NODE_ENV: 'production' }, CWD).PORT).toBe(3000);
+    });
+  });
+
+  describe('when values are given', () => {
+    it('reads numbers and the host', () => {
+      // Act
+      const env = validateEnv({ PORT: '8080', HOST: '0.0.0.0', SHUTDOWN_TIMEOUT_MS: '12000' }, CWD);
+
+      // Assert
+      expect(env.PORT).toBe(8080);
+      expect(env.HOST).toBe('0.0.0.0');
+      expect(env.SHUTDOWN_TIMEOUT_MS).toBe(12000);
+    });
+
+    it.each(['127.0.0.1', '::1', '::', 'localhost', 'api.internal.example.com', 'box-1'])('accepts HOST=%s', (host) => {
+      expect(validateEnv({ HOST: host }, CWD).HOST).toBe(host);
+    });
+
+    it.each([
+      ['PORT', '1', 1],
+      ['PORT', '65535', 65535],
+      ['SHUTDOWN_TIMEOUT_MS', '100', 100],
+      ['SHUTDOWN_TIMEOUT_MS', '600000', 600000],
+    ] as const)('accepts %s=%s at the edge of its range', (name, value, expected) => {
+      expect(validateEnv({ [name]: value }, CWD)[name]).toBe(expected);
+    });
+  });
+
+  describe('when paths are relative', () => {
+    it('resolves DATA_DIR against the working directory and keeps the data files under it', () => {
+      // Act
+      const env = validateEnv({ DATA_DIR: 'var/state' }, CWD);
+
+      // Assert
+      expect(env.DATA_DIR).toBe('/srv/procguard/var/state');
+      expect(env.PID_FILE_PATH).toBe('/srv/procguard/var/state/backend.pid');
+      expect(env.DATABASE_PATH).toBe('/srv/procguard/var/state/app.db');
+    });
+
+    it('normalises parent references', () => {
+      expect(validateEnv({ DATA_DIR: '../shared/./data' }, CWD).DATA_DIR).toBe('/srv/shared/data');
+    });
+
+    it('resolves PID_FILE_PATH and DATABASE_PATH against the working directory, not DATA_DIR', () => {
+      const env = validateEnv({ DATA_DIR: '/var/lib/procguard', PID_FILE_PATH: 'run/pg.pid', DATABASE_PATH: 'db/main.db' }, CWD);
+
+      expect(env.PID_FILE_PATH).toBe('/srv/procguard/run/pg.pid');
+      expect(env.DATABASE_PATH).toBe('/srv/procguard/db/main.db');
+    });
+  });
+
+  describe('when paths are absolute', () => {
+    it('keeps them and puts the defaults under the absolute DATA_DIR', () => {
+      const env = validateEnv({ DATA_DIR: '/var/lib/procguard', DATABASE_PATH: '/mnt/fast/app.db' }, CWD);
+
+      expect(env.DATA_DIR).toBe('/var/lib/procguard');
+      expect(env.PID_FILE_PATH).toBe('/var/lib/procguard/backend.pid');
+      expect(env.DATABASE_PATH).toBe('/mnt/fast/app.db');
+    });
+  });
+
+  describe('when a value is bad', () => {
+    it.each([
+      ['PORT', 'abc', 'must be a whole number from 1 to 65535'],
+      ['PORT', '0', 'must be a whole number from 1 to 65535'],
+      ['PORT', '65536', 'must be a whole number from 1 to 65535'],
+      ['PORT', '80.5', 'must be a whole number from 1 to 65535'],
+      ['PORT', '-1', 'must be a whole number from 1 to 65535'],
+      ['PORT', '1e3', 'must be a whole number from 1 to 65535'],
+      ['PORT', ' ', 'must be a whole number from 1 to 65535'],
+      ['SHUTDOWN_TIMEOUT_MS', '99', 'must be a whole number from 100 to 600000'],
+      ['SHUTDOWN_TIMEOUT_MS', '600001', 'must be a whole number from 100 to 600000'],
+      ['SHUTDOWN_TIMEOUT_MS', '5s', 'must be a whole number from 100 to 600000'],
+      ['HOST', 'bad host', 'must be an IP address or a host name'],
+      ['HOST', '-leading.dash', 'must be an IP address or a host name'],
+      ['HOST', 'under_score', 'must be an IP address or a host name'],
+      ['HOST', 'http://localhost', 'must be an IP address or a host name'],
+    ])('rejects %s=%p, naming the variable and the reason', (name, value, reason) => {
+      // Act
+      const problems = problemsOf({ [name]: value });
+
+      // Assert
+      expect(problems).toEqual([`${name}="${value}" ${reason}`]);
+    });
+
+    it.each(['DATA_DIR', 'PID_FILE_PATH', 'DATABASE_PATH'])('rejects a NUL byte in %s', (name) => {
+      const problems = problemsOf({ [name]: 'data\0/evil' });
+
+      expect(problems).toEqual([`${name} must not contain a NUL byte`]);
+    });
+
+    it('throws an EnvValidationError with a stable code and a readable message', () => {
+      // Act
+      let thrown: unknown;
+      try {
+        validateEnv({ PORT: 'abc' }, CWD);
+      } catch (error) {
+        thrown = error;
+      }
+
+      // Assert
+      expect(thrown).toBeInstanceOf(EnvValidationError);
+      expect(thrown).toMatchObject({ code: 'INVALID_ENVIRONMENT', name: 'EnvValidationError' });
+      expect((thrown as Error).message).toBe('Invalid environment:\n  - PORT="abc" must be a whole number from 1 to 65535');
+    });
+  });
+
+  describe('when several values are bad', () => {
+    it('reports every problem at once', () => {
+      // Act
+      const problems = problemsOf({ PORT: '99999', HOST: 'no spaces allowed', SHUTDOWN_TIMEOUT_MS: 'soon', DATA_DIR: 'a\0b' });
+
+      // Assert
+      expect(problems).toHaveLength(4);
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^PORT="99999" /),
+          expect.stringMatching(/^HOST="no spaces allowed" /),
+          expect.stringMatching(/^SHUTDOWN_TIMEOUT_MS="soon" /),
+          expect.stringMatching(/^DATA_DIR /),
+        ]),
+      );
+    });
+  });
+});

@@ -1,0 +1,132 @@
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { join } from 'node:path';
+import request from 'supertest';
+import { AppModule } from '../src/app.module.js';
+import { acquireInstanceLock, type HeldInstanceLock } from '../src/bootstrap/instance-guard.js';
+import { validateEnv } from '../src/config/env.validation.js';
+import { ApplicationLifecycleService } from '../src/lifecycle/application/application-lifecycle.service.js';
+import { DATABASE, type IDatabase } from '../src/persistence/application/database.port.js';
+import { cleanup, tempDir } from './support/harness.js';
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+describe('/api/health (supertest, in-process)', () => {
+  let app: NestFastifyApplication;
+  let held: HeldInstanceLock;
+  let lifecycle: ApplicationLifecycleService;
+  const savedEnv = { ...process.env };
+
+  beforeEach(async () => {
+    const dataDir = tempDir();
+    Object.assign(process.env, { DATA_DIR: dataDir, PORT: '3999', HOST: '127.0.0.1', API_SECRET_FOR_TEST: 'hunter2' });
+    const env = validateEnv(process.env);
+    held = await acquireInstanceLock(env, 'server', () => undefined, () => undefined, undefined);
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(held)] }).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    app.setGlobalPrefix('api');
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    lifecycle = app.get(ApplicationLifecycleService);
+    lifecycle.startup();
+  });
+
+  afterEach(async () => {
+    await app.close();
+    app.get<IDatabase>(DATABASE).close();
+    await held.lockManager.releaseLock();
+    process.env = { ...savedEnv };
+    await cleanup();
+  });
+
+  describe('when the instance is running', () => {
+    it('answers 200 with terminus results and instance metadata', async () => {
+      const res = await request(app.getHttpServer()).get('/api/health').expect(200);
+
+      expect(res.body).toEqual({
+        status: 'ok',
+        info: {
+          lifecycle: { status: 'up', state: 'running' },
+          database: { status: 'up', schemaVersion: 1, journalMode: 'wal' },
+        },
+        error: {},
+        details: {
+          lifecycle: { status: 'up', state: 'running' },
+          database: { status: 'up', schemaVersion: 1, journalMode: 'wal' },
+        },
+        pid: process.pid,
+        instanceId: held.lock.instanceId,
+        state: 'running',
+        startedAt: expect.stringMatching(ISO),
+        uptime: expect.any(Number),
+        memoryUsage: {
+          heapUsed: expect.any(Number),
+          heapTotal: expect.any(Number),
+          external: expect.any(Number),
+          rss: expect.any(Number),
+        },
+        activeAgents: 0,
+        totalAgents: 0,
+        databaseStatus: 'up',
+        timestamp: expect.stringMatching(ISO),
+      });
+      expect(res.headers['cache-control']).toContain('no-store');
+    });
+
+    it('shows nothing secret: no environment, no command line', async () => {
+      const res = await request(app.getHttpServer()).get('/api/health').expect(200);
+
+      const text = JSON.stringify(res.body);
+      expect(text).not.toContain('hunter2');
+      expect(text).not.toContain(process.env.DATA_DIR!);
+      expect(text).not.toContain(process.argv[1]);
+    });
+
+    it('answers live and ready', async () => {
+      await request(app.getHttpServer()).get('/api/health/live').expect(200, { status: 'ok' });
+      const ready = await request(app.getHttpServer()).get('/api/health/ready').expect(200);
+      expect(ready.body.status).toBe('ok');
+    });
+
+    it('answers an unknown route with a JSON 404, not a 500', async () => {
+      const res = await request(app.getHttpServer()).get('/api/health/nope').expect(404);
+      expect(res.body).toMatchObject({ statusCode: 404 });
+    });
+  });
+
+  describe('when shutdown has begun', () => {
+    it('answers readiness with 503 at once while liveness stays 200', async () => {
+      let releaseStep!: () => void;
+      lifecycle.registerShutdownStep({ name: 'held open by the test', order: 1, run: () => new Promise<void>((r) => (releaseStep = r)) });
+      const shutdown = lifecycle.shutdown('test', 5000);
+
+      const ready = await request(app.getHttpServer()).get('/api/health/ready').expect(503);
+      await request(app.getHttpServer()).get('/api/health/live').expect(200);
+
+      expect(ready.body.details.lifecycle).toEqual({ status: 'down', state: 'stopping' });
+      releaseStep();
+      await shutdown;
+    });
+  });
+
+  describe('when the database is unusable', () => {
+    it('answers 503 with databaseStatus down and still says who it is', async () => {
+      app.get<IDatabase>(DATABASE).close();
+
+      const res = await request(app.getHttpServer()).get('/api/health').expect(503);
+
+      expect(res.body).toMatchObject({
+        status: 'error',
+        error: { database: { status: 'down', message: 'closed' } },
+        databaseStatus: 'down',
+        pid: process.pid,
+        instanceId: held.lock.instanceId,
+      });
+      await request(app.getHttpServer()).get('/api/health/ready').expect(503);
+    });
+  });
+
+  it('keeps the database file under DATA_DIR', () => {
+    expect(validateEnv(process.env).DATABASE_PATH).toBe(join(process.env.DATA_DIR!, 'app.db'));
+  });
+});
