@@ -100,7 +100,12 @@ export class ProcessLock implements ProcessLockProps {
     const r = raw as Record<string, unknown>;
     const version = r.formatVersion ?? 1;
     if (version !== 1 && version !== CURRENT_FORMAT_VERSION) {
-      throw new InvalidLockFileError(`PID file format ${String(version)} is newer than this build understands`);
+      const newer = typeof version === 'number' && version > CURRENT_FORMAT_VERSION;
+      throw new InvalidLockFileError(
+        newer
+          ? `PID file format ${version} is newer than this build understands`
+          : `PID file format ${JSON.stringify(version)} is not a known format (1 or ${CURRENT_FORMAT_VERSION})`,
+      );
     }
     return ProcessLock.create({
       pid: r.pid as number,

@@ -269,7 +269,7 @@ describe('LockInspector', () => {
   });
 
   describe('when the file system records no birth time', () => {
-    it('does not trust a matching inode alone, even with a live holder', () => {
+    it('still recognises a live holder by inode and refuses at once', () => {
       // Arrange
       lockDir(200, { birthtimeNs: '0' });
       pidFile(holderRecord({ generation: { ino: LOCK_INO, birthtimeNs: '0' } }));
@@ -279,7 +279,18 @@ describe('LockInspector', () => {
       const verdict = inspector.inspect();
 
       // Assert
-      expect(verdict.kind).toBe('unsettled');
+      expect(verdict.kind).toBe('held');
+    });
+
+    it('believes a dead holder only once the lock has stopped being refreshed', () => {
+      // Arrange: the inode may have been reused by a brand-new lock.
+      lockDir(200, { birthtimeNs: '0' });
+      pidFile(holderRecord({ generation: { ino: LOCK_INO, birthtimeNs: '0' } }));
+
+      // Act / Assert
+      expect(inspector.inspect().kind).toBe('unsettled');
+      lockDir(UNREFRESHED_MS + 1, { birthtimeNs: '0' });
+      expect(inspector.inspect().kind).toBe('stale');
     });
   });
 

@@ -56,14 +56,18 @@ export class LockInspector {
       return { kind: 'unusable', reason: `${this.paths.lockDir} is not a lock directory (a symlink or a file); remove it` };
     }
     const { record, problem } = this.readRecord();
-    const described = record !== null && lock.birthtimeNs !== '0' && record.describes(generationOf(lock));
-    if (record && described) {
+    if (record && record.describes(generationOf(lock))) {
+      // Without a birth time, a matching inode may be a reused one: a dead holder
+      // is then only believed once the lock has also stopped being refreshed.
+      const exact = lock.birthtimeNs !== '0';
       const liveness = this.liveness(record);
       switch (liveness) {
         case 'dead':
-          return { kind: 'stale', holder: record, reason: `PID ${record.pid} is no longer running`, lock };
-        case 'reused':
-          return { kind: 'stale', holder: record, reason: `PID ${record.pid} now belongs to a different process`, lock };
+        case 'reused': {
+          const reason =
+            liveness === 'dead' ? `PID ${record.pid} is no longer running` : `PID ${record.pid} now belongs to a different process`;
+          return exact ? { kind: 'stale', holder: record, reason, lock } : this.byRefresh(lock, record, reason, 'unsettled');
+        }
         case 'alive':
           return { kind: 'held', holder: record, reason: 'holder is alive' };
         default:

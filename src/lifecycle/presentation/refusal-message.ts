@@ -16,7 +16,7 @@ export function formatRefusal(error: InstanceAlreadyRunningError, ctx: RefusalCo
     const started = new Date(holder.startedAt);
     row('PID', `${holder.pid}${holder.role === 'dev-session' ? '  (an `npm run dev` session)' : ''}`);
     row('Started', `${holder.startedAt} (${formatAge(ctx.now.getTime() - started.getTime())} ago)`);
-    row('Port', `${holder.host}:${holder.port}`);
+    row('Port', `${bracketed(holder.host)}:${holder.port}`);
     row('Health', `curl http://${reachableHost(holder.host)}:${holder.port}/api/health`);
     row('Stop it', `kill -TERM ${holder.pid}`);
   } else {
@@ -32,6 +32,10 @@ export function formatRefusal(error: InstanceAlreadyRunningError, ctx: RefusalCo
 function reachableHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
+  return bracketed(host);
+}
+
+function bracketed(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
