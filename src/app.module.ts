@@ -5,6 +5,7 @@ import { InfrastructureModule } from './lifecycle/infrastructure/infrastructure.
 import type { InfrastructureModuleOptions } from './lifecycle/infrastructure/infrastructure.module-definition.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { PersistenceModule } from './persistence/persistence.module.js';
+import { SupervisorModule } from './supervisor/supervisor.module.js';
 
 @Module({})
 export class AppModule {
@@ -21,6 +22,7 @@ export class AppModule {
         InfrastructureModule.forRoot(held),
         PersistenceModule,
         LifecycleModule,
+        SupervisorModule,
         ...extra,
       ],
     };

@@ -7,7 +7,7 @@ import { acquireInstanceLock, type HeldInstanceLock } from '../src/bootstrap/ins
 import { validateEnv } from '../src/config/env.validation.js';
 import { ApplicationLifecycleService } from '../src/lifecycle/application/application-lifecycle.service.js';
 import { DATABASE, type IDatabase } from '../src/persistence/application/database.port.js';
-import { cleanup, tempDir } from './support/harness.js';
+import { cleanup, NO_PROCESSES, tempDir } from './support/harness.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -19,7 +19,13 @@ describe('/api/health (supertest, in-process)', () => {
 
   beforeEach(async () => {
     const dataDir = tempDir();
-    Object.assign(process.env, { DATA_DIR: dataDir, PORT: '3999', HOST: '127.0.0.1', API_SECRET_FOR_TEST: 'hunter2' });
+    Object.assign(process.env, {
+      DATA_DIR: dataDir,
+      PORT: '3999',
+      HOST: '127.0.0.1',
+      API_SECRET_FOR_TEST: 'hunter2',
+      PROCESSES_CONFIG: NO_PROCESSES,
+    });
     const env = validateEnv(process.env);
     held = await acquireInstanceLock(env, 'server', () => undefined, () => undefined, undefined);
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(held)] }).compile();

@@ -3,6 +3,7 @@ import { EXIT } from '../exit-codes.js';
 import type { HeldInstanceLock } from './instance-guard.js';
 import { acquireOrExit, parseEnvOrExit } from './start-guard.js';
 import { ShutdownOnSignal } from './shutdown-on-signal.js';
+import { terminalHungUp } from './terminal-hangup.js';
 
 export interface RunInstanceOptions {
   /** Extra Nest modules mounted beside the app's own (embedding, test fixtures). */
@@ -15,7 +16,7 @@ const log = (level: 'log' | 'warn' | 'error', message: string) =>
 /**
  * The whole life of one server process: validate env, take the lock with only
  * node:fs and proper-lockfile loaded, then load Nest, open the database and
- * listen; one owner for SIGTERM/SIGINT/SIGHUP. Exits the process when done.
+ * listen; one owner for SIGTERM/SIGINT, and SIGHUP reloads. Exits the process when done.
  */
 export async function runInstance(options: RunInstanceOptions = {}): Promise<void> {
   const env = parseEnvOrExit();
@@ -27,7 +28,19 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
     exit: (code) => process.exit(code),
     log: (message) => log('error', message),
   });
-  shutdown.listen(['SIGTERM', 'SIGINT', 'SIGHUP']);
+  shutdown.listen(['SIGTERM', 'SIGINT']);
+  let reload: (() => Promise<void>) | null = null;
+  process.on('SIGHUP', () => {
+    if (terminalHungUp()) {
+      log('warn', 'SIGHUP: the terminal is gone; shutting down');
+      shutdown.trigger('SIGHUP (terminal closed)');
+    } else if (reload && !shutdown.isShuttingDown) {
+      log('log', 'SIGHUP: reloading');
+      void reload();
+    } else {
+      log('warn', 'SIGHUP ignored: not running yet, or shutting down');
+    }
+  });
   process.on('uncaughtException', (error) => {
     log('error', `Uncaught exception: ${error.stack ?? error.message}`);
     exitCode = EXIT.failure;
@@ -43,6 +56,7 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
   const { createServer, PortInUseError } = await import('./server.js');
   try {
     const server = await createServer(env, held, options.imports ?? []);
+    reload = () => server.lifecycle.reload();
     shutdown.attach(async (reason) => {
       const report = await server.lifecycle.shutdown(reason, env.SHUTDOWN_TIMEOUT_MS);
       return report.ok ? exitCode : EXIT.failure;

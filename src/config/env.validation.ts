@@ -9,6 +9,14 @@ export interface AppEnv {
   readonly PID_FILE_PATH: string;
   readonly DATABASE_PATH: string;
   readonly SHUTDOWN_TIMEOUT_MS: number;
+  /** Process config file (YAML or JSON). */
+  readonly PROCESSES_CONFIG: string;
+  /** False when PROCESSES_CONFIG was not set: a missing default file then means "no processes". */
+  readonly PROCESSES_CONFIG_EXPLICIT: boolean;
+  /** Bearer token for mutating endpoints; null when unset. */
+  readonly API_TOKEN: string | null;
+  /** Processes readiness waits for. */
+  readonly READY_REQUIRES: readonly string[];
 }
 
 /** Thrown with every problem at once, each naming the variable and the reason. */
@@ -63,7 +71,31 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd()): AppEnv {
     PID_FILE_PATH: path('PID_FILE_PATH', resolve(DATA_DIR, 'backend.pid')),
     DATABASE_PATH: path('DATABASE_PATH', resolve(DATA_DIR, 'app.db')),
     SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 5000, 100, 600000),
+    PROCESSES_CONFIG: path('PROCESSES_CONFIG', './config/processes.yaml'),
+    PROCESSES_CONFIG_EXPLICIT: text('PROCESSES_CONFIG') !== undefined,
+    API_TOKEN: token(text('API_TOKEN'), problems),
+    READY_REQUIRES: nameList('READY_REQUIRES', text('READY_REQUIRES'), problems),
   };
   if (problems.length > 0) throw new EnvValidationError(problems);
   return env;
+}
+
+const MIN_TOKEN_LENGTH = 16;
+
+function token(value: string | undefined, problems: string[]): string | null {
+  if (value === undefined) return null;
+  // The value itself is never echoed: it is a secret.
+  if (value.length < MIN_TOKEN_LENGTH || /\s/.test(value)) {
+    problems.push(`API_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters with no spaces`);
+  }
+  return value;
+}
+
+function nameList(name: string, value: string | undefined, problems: string[]): string[] {
+  if (value === undefined) return [];
+  const names = value.split(',').map((n) => n.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(n)) problems.push(`${name} entry "${n}" is not a valid process name`);
+  }
+  return names;
 }

@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const MAIN = join(ROOT, 'dist', 'main.js');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
+/** Lifecycle tests run without agents unless they name a config. */
+export const NO_PROCESSES = join(FIXTURES, 'no-processes.yaml');
 
 export interface Exit {
   readonly code: number | null;
@@ -64,7 +66,13 @@ export interface InstanceOptions {
 
 export function startInstance(options: InstanceOptions): Spawned {
   return spawnProcess(process.execPath, [options.script ?? MAIN], {
-    env: { DATA_DIR: options.dataDir, PORT: String(options.port), SHUTDOWN_TIMEOUT_MS: '5000', ...options.env },
+    env: {
+      DATA_DIR: options.dataDir,
+      PORT: String(options.port),
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      PROCESSES_CONFIG: NO_PROCESSES,
+      ...options.env,
+    },
   });
 }
 

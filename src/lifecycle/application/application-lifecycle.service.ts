@@ -21,6 +21,7 @@ export class ApplicationLifecycleService {
   private readonly logger = new Logger('Lifecycle');
   private readonly state: ProcessState;
   private readonly steps: ShutdownStep[] = [];
+  private readonly reloadHandlers: { name: string; handler: () => Promise<void> }[] = [];
   private shutdownPromise: Promise<ShutdownReport> | null = null;
   private readonly startedAt: string;
 
@@ -49,6 +50,26 @@ export class ApplicationLifecycleService {
 
   registerShutdownStep(step: ShutdownStep): void {
     this.steps.push(step);
+  }
+
+  /** Work to redo on SIGHUP (re-reading config); never shuts anything down. */
+  registerReloadHandler(name: string, handler: () => Promise<void>): void {
+    this.reloadHandlers.push({ name, handler });
+  }
+
+  /** Runs every reload handler; a failing one is logged and the others still run. */
+  async reload(): Promise<void> {
+    if (!this.state.isReady) {
+      this.logger.warn(`Reload ignored while ${this.state.value}`);
+      return;
+    }
+    for (const { name, handler } of this.reloadHandlers) {
+      try {
+        await handler();
+      } catch (error) {
+        this.logger.error(`Reload of ${name} failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   /** Marks the instance ready to serve; call once the server listens. */

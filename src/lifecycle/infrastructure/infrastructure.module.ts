@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Global, Module } from '@nestjs/common';
 import {
-  AGENT_STATS,
   FILE_SYSTEM,
   HELD_LOCK,
   INSTANCE_ID,
   INSTANCE_LOCK_MANAGER,
   PROCESS_RUNTIME,
 } from '../application/lifecycle.tokens.js';
-import type { IAgentStats } from '../application/ports/agent-stats.port.js';
 import {
   ConfigurableModuleClass,
   MODULE_OPTIONS_TOKEN,
@@ -17,16 +15,12 @@ import {
 import { NodeFileSystem } from './node-file-system.adapter.js';
 import { NodeProcessRuntime } from './node-process-runtime.adapter.js';
 
-/** Until the supervisor feature exists the backend owns no agents; it replaces this provider. */
-const NO_AGENTS: IAgentStats = { active: () => 0, total: () => 0 };
-
 /** Wires the lifecycle ports to their Node adapters and to the lock main.ts already holds. */
 @Global()
 @Module({
   providers: [
     { provide: FILE_SYSTEM, useClass: NodeFileSystem },
     { provide: PROCESS_RUNTIME, useClass: NodeProcessRuntime },
-    { provide: AGENT_STATS, useValue: NO_AGENTS },
     {
       provide: INSTANCE_LOCK_MANAGER,
       inject: [MODULE_OPTIONS_TOKEN],
@@ -45,6 +39,6 @@ const NO_AGENTS: IAgentStats = { active: () => 0, total: () => 0 };
         options.lock.pid === process.pid ? options.lock.instanceId : randomUUID(),
     },
   ],
-  exports: [FILE_SYSTEM, PROCESS_RUNTIME, AGENT_STATS, INSTANCE_LOCK_MANAGER, HELD_LOCK, INSTANCE_ID],
+  exports: [FILE_SYSTEM, PROCESS_RUNTIME, INSTANCE_LOCK_MANAGER, HELD_LOCK, INSTANCE_ID],
 })
 export class InfrastructureModule extends ConfigurableModuleClass {}

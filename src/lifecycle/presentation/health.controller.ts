@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { ApplicationLifecycleService } from '../application/application-lifecycle.service.js';
 import { AGENT_STATS } from '../application/lifecycle.tokens.js';
@@ -8,7 +9,8 @@ import { DATABASE, type IDatabase } from '../../persistence/application/database
 /** `/api/health`: terminus checks plus who this instance is. Nothing secret: no env, no argv. */
 @Controller('health')
 export class HealthController {
-  private readonly checks = [() => this.lifecycleIndicator(), () => this.databaseIndicator()];
+  private readonly checks = [() => this.lifecycleIndicator(), () => this.databaseIndicator(), () => this.agentsIndicator()];
+  private readonly required: readonly string[];
 
   constructor(
     private readonly health: HealthCheckService,
@@ -16,7 +18,10 @@ export class HealthController {
     private readonly lifecycle: ApplicationLifecycleService,
     @Inject(DATABASE) private readonly database: IDatabase,
     @Inject(AGENT_STATS) private readonly agents: IAgentStats,
-  ) {}
+    config: ConfigService,
+  ) {
+    this.required = config.get<string[]>('READY_REQUIRES') ?? [];
+  }
 
   @Get()
   @HealthCheck()
@@ -57,6 +62,19 @@ export class HealthController {
     return db.status === 'up'
       ? session.up({ schemaVersion: db.schemaVersion, journalMode: db.journalMode })
       : session.down({ message: db.error ?? 'unavailable' });
+  }
+
+  /**
+   * Down while a process readiness requires is not running; degraded (still 200)
+   * while some agent has failed: the backend itself keeps serving.
+   */
+  private agentsIndicator() {
+    const session = this.indicators.check('agents');
+    const data = { active: this.agents.active(), total: this.agents.total(), processes: this.agents.summary() };
+    const missing = this.agents.notRunning(this.required);
+    if (missing.length > 0) return session.down({ ...data, notRunning: missing });
+    const failed = this.agents.failed();
+    return failed.length > 0 ? session.degraded({ ...data, failed }) : session.up(data);
   }
 
   private metadata(result: HealthCheckResult) {

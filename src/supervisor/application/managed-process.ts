@@ -1,0 +1,236 @@
+import { ManagedProcessState, type ManagedState } from '../domain/managed-process-state.js';
+import type { InstanceSpec } from '../domain/process-spec.js';
+import { RestartPolicy } from '../domain/restart-policy.js';
+import type { IChildRegistry } from './ports/child-registry.port.js';
+import type { IOutputStore } from './ports/output-store.port.js';
+import type { ChildExit, ChildHandle, IProcessLauncher } from './ports/process-launcher.port.js';
+import type { IReadinessProbe } from './ports/readiness-probe.port.js';
+import { GroupKiller } from './group-killer.js';
+import { ReadinessWatch } from './readiness-watch.js';
+import type { ExitInfo, ProcessEvent, ProcessStatus } from './process-status.js';
+
+export interface ManagedProcessDeps {
+  readonly launcher: IProcessLauncher;
+  readonly probe: IReadinessProbe;
+  readonly output: IOutputStore;
+  readonly registry: IChildRegistry;
+  readonly ownerInstanceId: string;
+  readonly globalEnv: () => Readonly<Record<string, string>>;
+  readonly emit: (event: ProcessEvent) => void;
+  readonly now?: () => number;
+}
+
+/**
+ * One supervised instance. Commands (start, stop, restart) and reactions to
+ * the child (exit, failed probe, backoff elapsed) run one at a time through a
+ * queue, so no two starts race and a start issued while stopping waits for it.
+ */
+export class ManagedProcess {
+  private readonly state = new ManagedProcessState();
+  private readonly policy: RestartPolicy;
+  private readonly killer: GroupKiller;
+  private readonly readiness: ReadinessWatch;
+  private readonly now: () => number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private child: ChildHandle | null = null;
+  private childStartedAt = 0;
+  private stoppingChild: ChildHandle | null = null;
+  private backoffTimer: ReturnType<typeof setTimeout> | null = null;
+  private nextRestartAt: number | null = null;
+  private restarts = 0;
+  private lastExit: ExitInfo | null = null;
+  private reason: string | null = null;
+
+  constructor(
+    readonly instance: InstanceSpec,
+    private readonly deps: ManagedProcessDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.policy = new RestartPolicy(instance.spec);
+    this.killer = new GroupKiller(deps.launcher);
+    this.readiness = new ReadinessWatch(instance, deps.probe, this.now, {
+      onReady: () =>
+        this.enqueue(() => {
+          if (this.child && this.state.value === 'starting') this.move('running', 'readiness probe passed');
+        }),
+      onFailed: (failures, child) => this.enqueue(() => this.onProbeFailed(failures, child)),
+    });
+  }
+
+  get name(): string {
+    return this.instance.name;
+  }
+
+  get currentState(): ManagedState {
+    return this.state.value;
+  }
+
+  /** Idempotent: a starting or running process just reports its status. */
+  start(): Promise<ProcessStatus> {
+    return this.enqueue(() => this.doStart('start requested'));
+  }
+
+  stop(timeoutMs = this.instance.spec.killTimeoutMs, reason = 'stop requested'): Promise<ProcessStatus> {
+    return this.enqueue(() => this.doStop(reason, timeoutMs));
+  }
+
+  restart(): Promise<ProcessStatus> {
+    return this.enqueue(async () => {
+      await this.doStop('restart requested', this.instance.spec.killTimeoutMs);
+      return this.doStart('restart requested');
+    });
+  }
+
+  status(): ProcessStatus {
+    const running = this.child !== null;
+    return {
+      name: this.instance.name,
+      specName: this.instance.specName,
+      index: this.instance.index,
+      state: this.state.value,
+      pid: this.child?.pid ?? null,
+      startedAt: running ? new Date(this.childStartedAt).toISOString() : null,
+      uptimeSeconds: running ? (this.now() - this.childStartedAt) / 1000 : null,
+      restarts: this.restarts,
+      lastExit: this.lastExit,
+      reason: this.reason,
+      nextRestartAt: this.nextRestartAt === null ? null : new Date(this.nextRestartAt).toISOString(),
+    };
+  }
+
+  private enqueue<T>(op: () => Promise<T> | T): Promise<T> {
+    const run = this.queue.then(op, op);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doStart(reason: string): Promise<ProcessStatus> {
+    const current = this.state.value;
+    if (current === 'starting' || current === 'running') return this.status();
+    this.cancelBackoff();
+    this.policy.reset();
+    this.restarts = 0;
+    await this.spawn(reason);
+    return this.status();
+  }
+
+  private async spawn(reason: string): Promise<void> {
+    this.move('starting', reason);
+    const { instance, deps } = this;
+    let child: ChildHandle;
+    try {
+      child = await deps.launcher.launch({
+        name: instance.name,
+        command: instance.spec.command,
+        args: instance.spec.args,
+        shell: instance.spec.shell,
+        cwd: instance.spec.cwd,
+        env: { ...deps.globalEnv(), ...instance.env },
+      });
+    } catch (error) {
+      this.afterExit({ code: null, signal: null }, 0, `could not start: ${(error as Error).message}`);
+      return;
+    }
+    this.child = child;
+    this.childStartedAt = this.now();
+    deps.registry.put({
+      name: instance.name,
+      pid: child.pid,
+      pgid: child.pgid,
+      startTime: child.startTime,
+      bootId: deps.launcher.bootId,
+      ownerInstanceId: deps.ownerInstanceId,
+      startedAt: new Date(this.childStartedAt).toISOString(),
+    });
+    child.onOutput((stream, chunk) => deps.output.append(instance.name, stream, chunk));
+    // The exit event decides at once; nothing polls for liveness.
+    void child.exited.then((exit) => this.enqueue(() => this.onChildExit(child, exit)));
+    if (!this.readiness.begin(child)) this.move('running', 'started (no readiness probe)');
+  }
+
+  private async onChildExit(child: ChildHandle, exit: ChildExit): Promise<void> {
+    if (child !== this.child || child === this.stoppingChild) return;
+    // The leader is gone; whatever it left in its group goes with it.
+    await this.killer.killRemains(child);
+    this.forget(child);
+    const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    this.afterExit(exit, this.now() - this.childStartedAt, how);
+  }
+
+  private async onProbeFailed(failures: number, child: ChildHandle): Promise<void> {
+    if (child !== this.child) return;
+    this.stoppingChild = child;
+    const exit = await this.killer.stop(child, this.instance.spec.stopSignal, this.instance.spec.killTimeoutMs);
+    this.stoppingChild = null;
+    this.forget(child);
+    this.afterExit({ ...exit, crashed: true }, this.now() - this.childStartedAt, `readiness probe failed ${failures} times`);
+  }
+
+  private afterExit(exit: ChildExit & { crashed?: boolean }, uptimeMs: number, how: string): void {
+    this.lastExit = { code: exit.code, signal: exit.signal, at: new Date(this.now()).toISOString() };
+    const decision = this.policy.decide(exit, uptimeMs, this.now());
+    if (decision.action === 'restart') {
+      this.nextRestartAt = this.now() + decision.delayMs;
+      this.move('backoff', `${how}; restarting in ${decision.delayMs} ms (attempt ${decision.attempt})`);
+      this.backoffTimer = setTimeout(() => {
+        void this.enqueue(async () => {
+          if (this.state.value !== 'backoff') return;
+          this.backoffTimer = null;
+          this.nextRestartAt = null;
+          this.restarts += 1;
+          await this.spawn(`restart ${decision.attempt} after backoff`);
+        });
+      }, decision.delayMs);
+    } else if (decision.action === 'give-up') {
+      this.move('failed', `${how}; gave up: ${decision.reason}`);
+    } else {
+      this.move('stopped', `${how}; ${decision.reason}`);
+    }
+  }
+
+  private async doStop(reason: string, timeoutMs: number): Promise<ProcessStatus> {
+    this.cancelBackoff();
+    const child = this.child;
+    if (!child) {
+      if (this.state.value !== 'stopped') this.move('stopped', reason);
+      return this.status();
+    }
+    this.move('stopping', reason);
+    this.stoppingChild = child;
+    const exit = await this.killer.stop(child, this.instance.spec.stopSignal, timeoutMs);
+    this.stoppingChild = null;
+    this.forget(child);
+    this.lastExit = { code: exit.code, signal: exit.signal, at: new Date(this.now()).toISOString() };
+    this.move('stopped', reason);
+    return this.status();
+  }
+
+  private forget(child: ChildHandle): void {
+    this.readiness.end();
+    if (this.child === child) this.child = null;
+    this.deps.registry.remove(this.instance.name, child.pid);
+  }
+
+  private cancelBackoff(): void {
+    if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    this.backoffTimer = null;
+    this.nextRestartAt = null;
+  }
+
+  private move(to: ManagedState, reason: string): void {
+    const from = this.state.moveTo(to);
+    this.reason = reason;
+    if (from === null) return;
+    this.deps.emit({
+      name: this.instance.name,
+      index: this.instance.index,
+      from,
+      to,
+      pid: this.child?.pid ?? null,
+      exitCode: to === 'starting' ? null : (this.lastExit?.code ?? null),
+      signal: to === 'starting' ? null : (this.lastExit?.signal ?? null),
+      reason,
+      at: new Date(this.now()).toISOString(),
+    });
+  }
+}

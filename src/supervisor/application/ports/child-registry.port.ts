@@ -1,0 +1,18 @@
+/** A durable record of a running child, so a restarted backend can find what a crashed one left. */
+export interface ChildRecord {
+  readonly name: string;
+  readonly pid: number;
+  readonly pgid: number;
+  readonly startTime: string | null;
+  readonly bootId: string | null;
+  /** instanceId of the backend that started it. */
+  readonly ownerInstanceId: string;
+  readonly startedAt: string;
+}
+
+export interface IChildRegistry {
+  /** Durable before it returns. */
+  put(record: ChildRecord): void;
+  remove(name: string, pid: number): void;
+  list(): ChildRecord[];
+}

@@ -1,0 +1,38 @@
+export interface LaunchRequest {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly shell: boolean;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface ChildExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+}
+
+export type OutputStream = 'stdout' | 'stderr';
+
+/** A spawned child, leader of its own process group (pgid === pid). */
+export interface ChildHandle {
+  readonly pid: number;
+  readonly pgid: number;
+  /** Kernel start time, so a reused PID is never mistaken for this child. */
+  readonly startTime: string | null;
+  /** Resolves once, from the child's exit event (never by polling). */
+  readonly exited: Promise<ChildExit>;
+  onOutput(listener: (stream: OutputStream, chunk: Buffer) => void): void;
+}
+
+/** Starts children in their own process groups and signals whole groups. */
+export interface IProcessLauncher {
+  /** @throws LaunchError when the OS refuses (ENOENT, EACCES, bad cwd). */
+  launch(request: LaunchRequest): Promise<ChildHandle>;
+  /** kill(-pgid, signal); false when the group is gone. */
+  signalGroup(pgid: number, signal: string): boolean;
+  groupAlive(pgid: number): boolean;
+  /** The kernel start time of `pid`, or null if no such (non-zombie) process. */
+  startTimeOf(pid: number): string | null;
+  readonly bootId: string | null;
+}

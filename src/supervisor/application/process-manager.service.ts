@@ -1,0 +1,187 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { INSTANCE_ID } from '../../lifecycle/application/lifecycle.tokens.js';
+import { matchesPattern } from '../domain/name-pattern.js';
+import { expandInstances, sameSpec, type ProcessSpec } from '../domain/process-spec.js';
+import { UnknownProcessError } from '../domain/supervisor.errors.js';
+import { ManagedProcess } from './managed-process.js';
+import type { IChildRegistry } from './ports/child-registry.port.js';
+import type { IOutputStore } from './ports/output-store.port.js';
+import type { IProcessLauncher } from './ports/process-launcher.port.js';
+import type { IReadinessProbe } from './ports/readiness-probe.port.js';
+import type { ProcessEvent, ProcessStatus } from './process-status.js';
+import { CHILD_REGISTRY, OUTPUT_STORE, PROCESS_LAUNCHER, READINESS_PROBE } from './supervisor.tokens.js';
+
+export interface ReloadReport {
+  readonly started: string[];
+  readonly stopped: string[];
+  readonly restarted: string[];
+  readonly unchanged: string[];
+}
+
+/**
+ * The manager API over every declared instance. Only names declared in the
+ * process config exist here: nothing ever runs a command from elsewhere.
+ */
+@Injectable()
+export class ProcessManager {
+  private readonly logger = new Logger('Supervisor');
+  private specs = new Map<string, ProcessSpec>();
+  private readonly processes = new Map<string, ManagedProcess>();
+  private readonly listeners: ((event: ProcessEvent) => void)[] = [];
+  private globalEnv: Record<string, string> = {};
+
+  constructor(
+    @Inject(PROCESS_LAUNCHER) private readonly launcher: IProcessLauncher,
+    @Inject(READINESS_PROBE) private readonly probe: IReadinessProbe,
+    @Inject(OUTPUT_STORE) private readonly output: IOutputStore,
+    @Inject(CHILD_REGISTRY) private readonly registry: IChildRegistry,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
+  ) {}
+
+  /** Declares the specs (no process starts). */
+  declare(specs: readonly ProcessSpec[]): void {
+    for (const spec of specs) this.add(spec);
+  }
+
+  onEvent(listener: (event: ProcessEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async start(name: string): Promise<ProcessStatus> {
+    return this.get(name).start();
+  }
+
+  /** Starts the first `count` (default: all) instances of a declared process. */
+  async startN(specName: string, count?: number): Promise<ProcessStatus[]> {
+    const instances = this.instancesOf(specName).slice(0, count ?? Infinity);
+    return Promise.all(instances.map((p) => p.start()));
+  }
+
+  async startAll(pattern = '*'): Promise<ProcessStatus[]> {
+    return Promise.all(this.matching(pattern).map((p) => p.start()));
+  }
+
+  async stop(name: string, timeoutMs?: number): Promise<ProcessStatus> {
+    return this.get(name).stop(timeoutMs);
+  }
+
+  async stopAll(pattern = '*', timeoutMs?: number): Promise<ProcessStatus[]> {
+    return Promise.all(this.matching(pattern).map((p) => p.stop(timeoutMs)));
+  }
+
+  async restart(name: string): Promise<ProcessStatus> {
+    return this.get(name).restart();
+  }
+
+  status(name: string): ProcessStatus {
+    return this.get(name).status();
+  }
+
+  statusAll(pattern = '*'): ProcessStatus[] {
+    return this.matching(pattern).map((p) => p.status());
+  }
+
+  count(pattern = '*', state?: ProcessStatus['state']): number {
+    let n = 0;
+    for (const p of this.processes.values()) {
+      if (matchesPattern(pattern, p.name) && (!state || p.currentState === state)) n += 1;
+    }
+    return n;
+  }
+
+  has(name: string): boolean {
+    return this.processes.has(name);
+  }
+
+  /** Variables every child gets, under its own env. */
+  setGlobalEnv(vars: Readonly<Record<string, string>>): void {
+    this.globalEnv = { ...this.globalEnv, ...vars };
+  }
+
+  /** Stops every child in parallel; each stop is bounded by its kill timeout. */
+  async shutdown(): Promise<void> {
+    await this.stopAll('*');
+  }
+
+  tail(name: string, lines: number): string[] {
+    this.get(name);
+    return this.output.tail(name, lines);
+  }
+
+  /** Applies a new set of specs: start what is new, stop what is gone, restart what changed. */
+  async reload(specs: readonly ProcessSpec[]): Promise<ReloadReport> {
+    const report: ReloadReport = { started: [], stopped: [], restarted: [], unchanged: [] };
+    const next = new Map(specs.map((s) => [s.name, s]));
+    for (const [name, old] of this.specs) {
+      if (next.has(name)) continue;
+      await Promise.all(this.instancesOf(name).map((p) => p.stop()));
+      this.remove(old);
+      report.stopped.push(name);
+    }
+    for (const spec of specs) {
+      const old = this.specs.get(spec.name);
+      if (old && sameSpec(old, spec)) {
+        report.unchanged.push(spec.name);
+        continue;
+      }
+      if (old) {
+        await Promise.all(this.instancesOf(spec.name).map((p) => p.stop()));
+        this.remove(old);
+      }
+      this.add(spec);
+      await Promise.all(this.instancesOf(spec.name).map((p) => p.start()));
+      (old ? report.restarted : report.started).push(spec.name);
+    }
+    return report;
+  }
+
+  private add(spec: ProcessSpec): void {
+    this.specs.set(spec.name, spec);
+    for (const instance of expandInstances(spec)) {
+      this.processes.set(
+        instance.name,
+        new ManagedProcess(instance, {
+          launcher: this.launcher,
+          probe: this.probe,
+          output: this.output,
+          registry: this.registry,
+          ownerInstanceId: this.instanceId,
+          globalEnv: () => this.globalEnv,
+          emit: (event) => this.publish(event),
+        }),
+      );
+    }
+  }
+
+  private remove(spec: ProcessSpec): void {
+    for (const instance of expandInstances(spec)) this.processes.delete(instance.name);
+    this.specs.delete(spec.name);
+  }
+
+  private publish(event: ProcessEvent): void {
+    const level = event.to === 'failed' || event.to === 'backoff' ? 'warn' : 'log';
+    this.logger[level](`${event.name}: ${event.from} -> ${event.to}${event.pid ? ` (pid ${event.pid})` : ''}: ${event.reason}`);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error(`An event listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private get(name: string): ManagedProcess {
+    const managed = this.processes.get(name);
+    if (!managed) throw new UnknownProcessError(name);
+    return managed;
+  }
+
+  private instancesOf(specName: string): ManagedProcess[] {
+    if (!this.specs.has(specName)) throw new UnknownProcessError(specName);
+    return [...this.processes.values()].filter((p) => p.instance.specName === specName);
+  }
+
+  private matching(pattern: string): ManagedProcess[] {
+    return [...this.processes.values()].filter((p) => matchesPattern(pattern, p.name));
+  }
+}

@@ -1,0 +1,72 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { ApplicationLifecycleService } from '../../lifecycle/application/application-lifecycle.service.js';
+import { SHUTDOWN_ORDER } from '../../lifecycle/application/shutdown-sequence.js';
+import type { ProcessSpec } from '../domain/process-spec.js';
+import { OrphanReaper } from './orphan-reaper.js';
+import type { IChildRegistry } from './ports/child-registry.port.js';
+import type { IOutputStore } from './ports/output-store.port.js';
+import type { IProcessLauncher } from './ports/process-launcher.port.js';
+import { ProcessManager } from './process-manager.service.js';
+import { CHILD_REGISTRY, OUTPUT_STORE, PROCESS_CONFIG_SOURCE, PROCESS_LAUNCHER, PROCESS_SPECS } from './supervisor.tokens.js';
+
+/** Reads the process config again; throws InvalidProcessConfigError. */
+export interface IProcessConfigSource {
+  readonly path: string;
+  load(): ProcessSpec[];
+}
+
+/**
+ * Brings supervision up in a fixed order once the app is built: reap what a
+ * crashed predecessor left, declare, start everything, and hook into shutdown
+ * (stop agents before the database closes) and SIGHUP (reload the config).
+ */
+@Injectable()
+export class SupervisorBootstrap implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Supervisor');
+
+  constructor(
+    private readonly manager: ProcessManager,
+    private readonly lifecycle: ApplicationLifecycleService,
+    @Inject(PROCESS_SPECS) private readonly specs: ProcessSpec[],
+    @Inject(PROCESS_CONFIG_SOURCE) private readonly source: IProcessConfigSource,
+    @Inject(CHILD_REGISTRY) private readonly registry: IChildRegistry,
+    @Inject(PROCESS_LAUNCHER) private readonly launcher: IProcessLauncher,
+    @Inject(OUTPUT_STORE) private readonly output: IOutputStore,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const reaped = await new OrphanReaper(this.registry, this.launcher).reap();
+    for (const r of reaped) {
+      const level = r.result === 'stopped' || r.result === 'killed' ? 'warn' : 'log';
+      this.logger[level](`Orphan of a previous instance: ${r.name} (pid ${r.pid}): ${r.result}`);
+    }
+    this.manager.declare(this.specs);
+    this.lifecycle.registerShutdownStep({
+      name: 'stop agents',
+      order: SHUTDOWN_ORDER.stopAgents,
+      run: async () => {
+        await this.manager.shutdown();
+        await this.output.close();
+      },
+    });
+    this.lifecycle.registerReloadHandler('process config', () => this.reload());
+    if (this.specs.length === 0) this.logger.log(`No processes declared (${this.source.path})`);
+    await this.manager.startAll();
+  }
+
+  /** An invalid new file is rejected as a whole; the running set stays as it is. */
+  async reload(): Promise<void> {
+    let specs: ProcessSpec[];
+    try {
+      specs = this.source.load();
+    } catch (error) {
+      this.logger.error(`Reload rejected, keeping the running processes: ${(error as Error).message}`);
+      return;
+    }
+    const r = await this.manager.reload(specs);
+    this.logger.log(
+      `Reloaded ${this.source.path}: started [${r.started.join(', ')}], stopped [${r.stopped.join(', ')}], ` +
+        `restarted [${r.restarted.join(', ')}], unchanged [${r.unchanged.join(', ')}]`,
+    );
+  }
+}

@@ -1,0 +1,9 @@
+/** Injection tokens of the supervisor feature's ports. */
+export const PROCESS_LAUNCHER = Symbol('IProcessLauncher');
+export const READINESS_PROBE = Symbol('IReadinessProbe');
+export const OUTPUT_STORE = Symbol('IOutputStore');
+export const CHILD_REGISTRY = Symbol('IChildRegistry');
+/** The validated process specs read at start (ProcessSpec[]). */
+export const PROCESS_SPECS = Symbol('ProcessSpecs');
+/** Reads and validates the process config again (for SIGHUP reloads). */
+export const PROCESS_CONFIG_SOURCE = Symbol('IProcessConfigSource');

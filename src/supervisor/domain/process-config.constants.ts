@@ -1,0 +1,91 @@
+import type { AutorestartPolicy, BackoffSpec, ReadinessSpec } from './process-spec.js';
+
+// Limits and defaults of the process config file; the parser's problems quote these numbers.
+
+export const DAY_MS = 86_400_000;
+export const MAX_INSTANCES_PER_PROCESS = 100;
+export const MAX_TOTAL_INSTANCES = 1000;
+export const MAX_PORT = 65_535;
+export const MAX_KILL_TIMEOUT_MS = 600_000;
+
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
+export const AUTORESTART_POLICIES: readonly AutorestartPolicy[] = ['always', 'on-failure', 'never'];
+
+/** Fields of one process, under their own names. */
+export const PROCESS_FIELDS = [
+  'name',
+  'command',
+  'args',
+  'shell',
+  'cwd',
+  'env',
+  'instances',
+  'port',
+  'autorestart',
+  'backoff',
+  'maxRestarts',
+  'restartWindowMs',
+  'stopSignal',
+  'killTimeoutMs',
+  'readiness',
+] as const;
+
+/** PM2 names of our fields: either name may be given, not both. */
+export const PM2_ALIASES = { max_restarts: 'maxRestarts', kill_timeout: 'killTimeoutMs' } as const;
+
+/** PM2 fields that are translated: script/interpreter into command/args, the rest into `backoff`. */
+export const PM2_TRANSLATED_FIELDS = ['script', 'interpreter', 'restart_delay', 'exp_backoff_restart_delay', 'min_uptime'] as const;
+
+/**
+ * PM2 fields accepted and ignored, so an ecosystem file loads as it is: they configure PM2
+ * features (file watching, cluster mode, its own log files) that have no meaning here.
+ */
+export const IGNORED_PM2_FIELDS = [
+  'watch',
+  'ignore_watch',
+  'exec_mode',
+  'merge_logs',
+  'log_date_format',
+  'out_file',
+  'error_file',
+] as const;
+
+/** Top-level fields of a PM2 ecosystem file that are ignored (deployment recipes). */
+export const IGNORED_PM2_TOP_LEVEL_FIELDS = ['deploy'] as const;
+
+export const BACKOFF_FIELDS = ['initialDelayMs', 'factor', 'maxDelayMs', 'resetAfterMs'] as const;
+export const READINESS_FIELDS = ['tcp', 'http', 'intervalMs', 'timeoutMs', 'failureThreshold', 'startupGraceMs'] as const;
+export const TCP_TARGET_FIELDS = ['host', 'port'] as const;
+
+export const MAX_BACKOFF_FACTOR = 10;
+export const MAX_FAILURE_THRESHOLD = 1000;
+/** PM2's ceiling for `exp_backoff_restart_delay`. */
+export const PM2_EXP_BACKOFF_MAX_DELAY_MS = 15_000;
+export const PM2_EXP_BACKOFF_FACTOR = 1.5;
+
+export const DEFAULT_BACKOFF: BackoffSpec = Object.freeze({ initialDelayMs: 100, factor: 2, maxDelayMs: 30_000, resetAfterMs: 10_000 });
+
+export const DEFAULT_READINESS: ReadinessSpec = Object.freeze({
+  target: Object.freeze({ kind: 'none' as const }),
+  intervalMs: 1000,
+  timeoutMs: 1000,
+  failureThreshold: 3,
+  startupGraceMs: 5000,
+});
+
+export const DEFAULT_TCP_HOST = '127.0.0.1';
+
+export const PROCESS_DEFAULTS = {
+  instances: 1,
+  autorestart: 'always' as AutorestartPolicy,
+  maxRestarts: 10,
+  restartWindowMs: 60_000,
+  minRestartWindowMs: 1000,
+  stopSignal: 'SIGTERM',
+  killTimeoutMs: 5000,
+  /** The program PM2 runs a `script` with when no `interpreter` is given. */
+  interpreter: 'node',
+} as const;

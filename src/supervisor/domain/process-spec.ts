@@ -1,0 +1,93 @@
+/** When a process that exited is started again. PM2's `autorestart: true|false` maps to always|never. */
+export type AutorestartPolicy = 'always' | 'on-failure' | 'never';
+
+/** Restart delay schedule: initialDelayMs * factor^(n-1), capped at maxDelayMs. */
+export interface BackoffSpec {
+  readonly initialDelayMs: number;
+  readonly factor: number;
+  readonly maxDelayMs: number;
+  /** A run that stayed up this long resets the delay and the restart count (PM2 `min_uptime`). */
+  readonly resetAfterMs: number;
+}
+
+export type ProbeTarget =
+  | { readonly kind: 'none' }
+  /** `port` null means the instance's own port (spec `port` + index - 1). */
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number | null }
+  /** `{port}` in the URL is replaced by the instance's own port. */
+  | { readonly kind: 'http'; readonly url: string };
+
+export interface ReadinessSpec {
+  readonly target: ProbeTarget;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** Consecutive failures (after the grace) that make a running process be restarted. */
+  readonly failureThreshold: number;
+  /** Time after spawn during which failures do not count. */
+  readonly startupGraceMs: number;
+}
+
+/** One declared process, validated, with every default filled in. */
+export interface ProcessSpec {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Run `command` through /bin/sh -c; off unless asked for. */
+  readonly shell: boolean;
+  /** Absolute. */
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly instances: number;
+  /** Base port: instance i gets PORT = port + i - 1. */
+  readonly port: number | null;
+  readonly autorestart: AutorestartPolicy;
+  readonly backoff: BackoffSpec;
+  /** Restarts allowed within `restartWindowMs` before the process is marked failed. */
+  readonly maxRestarts: number;
+  readonly restartWindowMs: number;
+  readonly stopSignal: string;
+  readonly killTimeoutMs: number;
+  readonly readiness: ReadinessSpec;
+}
+
+/** One running copy of a spec: `name` or `name-1..name-N`. */
+export interface InstanceSpec {
+  readonly name: string;
+  readonly specName: string;
+  readonly index: number;
+  readonly spec: ProcessSpec;
+  /** PORT for this instance, if the spec declares one. */
+  readonly port: number | null;
+  /** The spec's env plus INSTANCE_INDEX, PROCGUARD_PROCESS_NAME and PORT. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Expands a spec into its instances; a single instance keeps the bare name. */
+export function expandInstances(spec: ProcessSpec): InstanceSpec[] {
+  const many = spec.instances > 1;
+  return Array.from({ length: spec.instances }, (_, i) => {
+    const index = i + 1;
+    const name = many ? `${spec.name}-${index}` : spec.name;
+    const port = spec.port === null ? null : spec.port + i;
+    const env: Record<string, string> = { ...spec.env, INSTANCE_INDEX: String(index), PROCGUARD_PROCESS_NAME: name };
+    if (port !== null) env.PORT = String(port);
+    return { name, specName: spec.name, index, spec, port, env };
+  });
+}
+
+/** True when two specs would run the same way (a reload restarts only what differs). */
+export function sameSpec(a: ProcessSpec, b: ProcessSpec): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
