@@ -54,11 +54,13 @@ describe('/api/health (supertest, in-process)', () => {
         info: {
           lifecycle: { status: 'up', state: 'running' },
           database: { status: 'up', schemaVersion: 1, journalMode: 'wal' },
+          agents: { status: 'up', active: 0, total: 0, processes: {} },
         },
         error: {},
         details: {
           lifecycle: { status: 'up', state: 'running' },
           database: { status: 'up', schemaVersion: 1, journalMode: 'wal' },
+          agents: { status: 'up', active: 0, total: 0, processes: {} },
         },
         pid: process.pid,
         instanceId: held.lock.instanceId,

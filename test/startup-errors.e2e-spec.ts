@@ -98,6 +98,34 @@ describe('start-up errors', () => {
     });
   });
 
+  describe('when the process config is invalid', () => {
+    it('names process, field and reason, starts no process and releases the lock', async () => {
+      const dataDir = tempDir();
+      const config = join(dataDir, 'processes.yaml');
+      writeFileSync(
+        config,
+        'processes:\n  - name: good\n    command: node\n    args: ["-e", "setInterval(()=>{},1000)"]\n  - name: bad\n    command: node\n    instnces: 2\n',
+      );
+      const inst = startInstance({ dataDir, port: await freePort(), env: { PROCESSES_CONFIG: config } });
+
+      expect((await waitExit(inst)).code).toBe(1);
+      expect(inst.output()).toContain('"bad"');
+      expect(inst.output()).toContain('did you mean "instances"?');
+      expect(inst.output()).not.toContain('good: stopped -> starting');
+      expect(existsSync(join(dataDir, 'backend.pid.lock'))).toBe(false);
+    });
+  });
+
+  describe('when PROCESSES_CONFIG names a file that does not exist', () => {
+    it('refuses to start', async () => {
+      const dataDir = tempDir();
+      const inst = startInstance({ dataDir, port: await freePort(), env: { PROCESSES_CONFIG: join(dataDir, 'missing.yaml') } });
+
+      expect((await waitExit(inst)).code).toBe(1);
+      expect(inst.output()).toContain('missing.yaml');
+    });
+  });
+
   describe('when the database was written by a newer build', () => {
     it('refuses to start rather than touch it', async () => {
       const dataDir = tempDir();
