@@ -27,6 +27,38 @@ describe('validateEnv', () => {
         PID_FILE_PATH: '/srv/procguard/data/backend.pid',
         DATABASE_PATH: '/srv/procguard/data/app.db',
         SHUTDOWN_TIMEOUT_MS: 5000,
+        PROCESSES_CONFIG: '/srv/procguard/config/processes.yaml',
+        PROCESSES_CONFIG_EXPLICIT: false,
+        API_TOKEN: null,
+        READY_REQUIRES: [],
+      });
+    });
+
+    describe('when the supervisor variables are set', () => {
+      it('reads the config path, token and required processes', () => {
+        const env = validateEnv(
+          { PROCESSES_CONFIG: 'procs.json', API_TOKEN: 'x'.repeat(16), READY_REQUIRES: 'web-1, ticker-2' },
+          CWD,
+        );
+
+        expect(env).toMatchObject({
+          PROCESSES_CONFIG: '/srv/procguard/procs.json',
+          PROCESSES_CONFIG_EXPLICIT: true,
+          API_TOKEN: 'x'.repeat(16),
+          READY_REQUIRES: ['web-1', 'ticker-2'],
+        });
+      });
+
+      it('rejects a short token without echoing it, and a bad process name', () => {
+        expect(() => validateEnv({ API_TOKEN: 'short-secret', READY_REQUIRES: 'ok,../bad' }, CWD)).toThrow(
+          expect.objectContaining({
+            problems: [
+              'API_TOKEN must be at least 16 characters with no spaces',
+              'READY_REQUIRES entry "../bad" is not a valid process name',
+            ],
+          }),
+        );
+        expect(() => validateEnv({ API_TOKEN: 'short-secret' }, CWD)).toThrow(expect.not.objectContaining({ message: expect.stringContaining('short-secret') }));
       });
     });
 

@@ -156,15 +156,33 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Kills every process the test started and removes its temp dirs. */
+/**
+ * Stops every process the test started: SIGTERM first, so a backend stops its
+ * own agents (a SIGKILL would orphan them), then SIGKILL whatever is left.
+ */
 export async function cleanup(): Promise<void> {
-  for (const proc of [...live]) {
-    try {
-      process.kill(proc.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    await proc.exited;
-  }
+  const procs = [...live];
+  for (const proc of procs) signal(proc.pid, 'SIGTERM');
+  await Promise.all(
+    procs.map(async (proc) => {
+      const exited = await Promise.race([proc.exited.then(() => true), delay(8000).then(() => false)]);
+      if (!exited) {
+        signal(proc.pid, 'SIGKILL');
+        await proc.exited;
+      }
+    }),
+  );
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

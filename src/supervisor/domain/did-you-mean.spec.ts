@@ -25,9 +25,14 @@ describe('didYouMean', () => {
       expect(didYouMean('STOP-SIGNAL', fields)).toBe('stopSignal');
     });
 
-    it('breaks a tie by the spelling as written', () => {
+    it('prefers a candidate in the same style, snake_case or not', () => {
       expect(didYouMean('max_restart', fields)).toBe('max_restarts');
       expect(didYouMean('maxRestart', fields)).toBe('maxRestarts');
+      expect(didYouMean('killTimeout', ['kill_timeout', 'killTimeoutMs'])).toBe('killTimeoutMs');
+    });
+
+    it('prefers the nearer of two in the same style', () => {
+      expect(didYouMean('prot', ['pt', 'port'])).toBe('port');
     });
   });
 

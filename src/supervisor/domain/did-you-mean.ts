@@ -2,19 +2,24 @@ const MAX_DISTANCE = 2;
 
 /**
  * The candidate closest to `given` within two edits, or null. Case, `_` and `-` are ignored
- * first, so `stop_signal` finds `stopSignal`; a tie goes to the closer spelling as written.
+ * when measuring, so `stop_signal` finds `stopSignal`; among close ones, a candidate written
+ * in the same style (snake_case or not) wins, then the nearer one, then the nearer as spelt.
  */
 export function didYouMean(given: string, candidates: readonly string[]): string | null {
-  let best: { candidate: string; score: number; exact: number } | null = null;
+  let best: { candidate: string; rank: number[] } | null = null;
   for (const candidate of candidates) {
-    const score = editDistance(normalise(given), normalise(candidate));
-    if (score > MAX_DISTANCE) continue;
-    const exact = editDistance(given.toLowerCase(), candidate.toLowerCase());
-    if (!best || score < best.score || (score === best.score && exact < best.exact)) {
-      best = { candidate, score, exact };
-    }
+    const distance = editDistance(normalise(given), normalise(candidate));
+    if (distance > MAX_DISTANCE) continue;
+    const otherStyle = given.includes('_') === candidate.includes('_') ? 0 : 1;
+    const rank = [otherStyle, distance, editDistance(given.toLowerCase(), candidate.toLowerCase())];
+    if (!best || isLower(rank, best.rank)) best = { candidate, rank };
   }
   return best?.candidate ?? null;
+}
+
+function isLower(a: readonly number[], b: readonly number[]): boolean {
+  const i = a.findIndex((value, j) => value !== b[j]);
+  return i !== -1 && a[i] < b[i];
 }
 
 function normalise(word: string): string {

@@ -7,15 +7,24 @@ const HOST = '127.0.0.1';
 const TIMEOUT_MS = 2_000;
 
 function listen(server: net.Server): Promise<number> {
+  const sockets = new Set<net.Socket>();
+  accepted.set(server, sockets);
+  server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, HOST, () => resolve((server.address() as AddressInfo).port));
   });
 }
 
+const accepted = new WeakMap<net.Server, Set<net.Socket>>();
+
+/** Destroys what is still connected first, so a socket the probe leaked fails its test instead of hanging cleanup. */
 function close(server: net.Server): Promise<void> {
   if (!server.listening) return Promise.resolve();
-  if (server instanceof http.Server) server.closeAllConnections();
+  for (const socket of accepted.get(server) ?? []) socket.destroy();
   return new Promise((resolve) => server.close(() => resolve()));
 }
 

@@ -25,7 +25,7 @@ export class NetReadinessProbe implements IReadinessProbe {
       }
       const settle = once((ready: boolean) => {
         clearTimeout(timer);
-        
+        socket.destroy();
         resolve(ready);
       });
       const timer = setTimeout(() => settle(false), timeoutMs);

@@ -18,7 +18,7 @@ export function loadProcessConfig(path: string, baseDir: string): ProcessSpec[] 
   const extension = extname(path).toLowerCase();
   if (JS_EXTENSIONS.includes(extension)) {
     // A PM2 ecosystem.config.js is code: running it to read it is not something a config loader should do.
-    fail(path, `is a ${extension} file: JavaScript ecosystem files are not run; write the same "apps" list as YAML or JSON`);
+    fail(path, `JavaScript ecosystem files (${extension}) are not run; write the same "apps" list as YAML or JSON`);
   }
   const text = readText(path).replace(/^\uFEFF/, '');
   const raw = text.trim() === '' ? null : extension === '.json' ? parseJson(path, text) : parseYaml(path, text);

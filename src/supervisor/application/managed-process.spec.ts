@@ -1,0 +1,650 @@
+import { jest } from '@jest/globals';
+import type { ProcessSpec } from '../domain/process-spec.js';
+import { ManagedProcess } from './managed-process.js';
+import type { ProcessEvent } from './process-status.js';
+import { FakeLauncher, FakeProbe, InMemoryChildRegistry, InMemoryOutputStore, instanceOf } from './testing/fakes.js';
+
+const T0 = new Date('2024-01-01T00:00:00.000Z');
+const TCP_PROBE = { target: { kind: 'tcp', host: '127.0.0.1', port: null }, intervalMs: 100, timeoutMs: 50, failureThreshold: 3, startupGraceMs: 500 } as const;
+
+function setup(fields: Partial<ProcessSpec> = {}) {
+  const launcher = new FakeLauncher();
+  const probe = new FakeProbe();
+  const output = new InMemoryOutputStore();
+  const registry = new InMemoryChildRegistry();
+  const events: ProcessEvent[] = [];
+  const proc = new ManagedProcess(instanceOf(fields), {
+    launcher,
+    probe,
+    output,
+    registry,
+    ownerInstanceId: 'instance-1',
+    globalEnv: () => ({ SHARED: 'yes' }),
+    emit: (event) => events.push(event),
+  });
+  const moves = () => events.map((e) => `${e.from}->${e.to}`);
+  return { launcher, probe, output, registry, events, moves, proc };
+}
+
+/** Lets every pending promise reaction run (the exit handler, the queue) without moving the clock. */
+const settle = () => jest.advanceTimersByTimeAsync(0);
+const advance = (ms: number) => jest.advanceTimersByTimeAsync(ms);
+
+describe('ManagedProcess', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: T0 });
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  describe('when started without a readiness probe', () => {
+    it('launches the command once and is running', async () => {
+      // Arrange
+      const { launcher, proc, moves } = setup({ args: ['server.js', '--port', '1'], env: { OWN: '1' } });
+
+      // Act
+      const status = await proc.start();
+
+      // Assert
+      expect(status).toMatchObject({ name: 'web', state: 'running', pid: 1000, restarts: 0, startedAt: T0.toISOString(), uptimeSeconds: 0 });
+      expect(launcher.requests).toEqual([
+        {
+          name: 'web',
+          command: 'node',
+          args: ['server.js', '--port', '1'],
+          shell: false,
+          cwd: '/srv/app',
+          env: { SHARED: 'yes', OWN: '1', INSTANCE_INDEX: '1', PROCGUARD_PROCESS_NAME: 'web' },
+        },
+      ]);
+      expect(moves()).toEqual(['stopped->starting', 'starting->running']);
+    });
+
+    it('does nothing more on a second start', async () => {
+      // Arrange
+      const { launcher, proc, moves } = setup();
+      await proc.start();
+
+      // Act
+      const again = await proc.start();
+
+      // Assert
+      expect(launcher.launchCount).toBe(1);
+      expect(again).toMatchObject({ state: 'running', pid: 1000 });
+      expect(moves()).toEqual(['stopped->starting', 'starting->running']);
+    });
+
+    it('sends the child output to the output store under its name', async () => {
+      // Arrange
+      const { launcher, output, proc } = setup();
+      await proc.start();
+
+      // Act
+      launcher.last.write('stdout', 'hello\n');
+      launcher.last.write('stderr', 'oops\n');
+
+      // Assert
+      expect(output.chunks).toEqual([
+        { name: 'web', stream: 'stdout', text: 'hello\n' },
+        { name: 'web', stream: 'stderr', text: 'oops\n' },
+      ]);
+    });
+  });
+
+  describe('when start is called concurrently', () => {
+    it('launches once and both calls see the same child', async () => {
+      // Arrange
+      const { launcher, proc } = setup();
+      const release = launcher.holdLaunches();
+
+      // Act
+      const first = proc.start();
+      const second = proc.start();
+      await settle();
+      const launchesWhileHeld = launcher.launchCount;
+      const stateWhileHeld = proc.currentState;
+      release();
+      const statuses = await Promise.all([first, second]);
+
+      // Assert
+      expect(launchesWhileHeld).toBe(1);
+      expect(stateWhileHeld).toBe('starting');
+      expect(launcher.launchCount).toBe(1);
+      expect(statuses.map((s) => [s.state, s.pid])).toEqual([
+        ['running', 1000],
+        ['running', 1000],
+      ]);
+    });
+  });
+
+  describe('when stopped', () => {
+    it('sends the stop signal to the group and is stopped once the child exits', async () => {
+      // Arrange
+      const { launcher, proc, moves } = setup({ stopSignal: 'SIGINT' });
+      await proc.start();
+
+      // Act
+      const status = await proc.stop();
+
+      // Assert
+      expect(launcher.signals).toEqual([{ pgid: 1000, signal: 'SIGINT' }]);
+      expect(status).toMatchObject({ state: 'stopped', pid: null, lastExit: { code: null, signal: 'SIGINT', at: T0.toISOString() } });
+      expect(moves()).toEqual(['stopped->starting', 'starting->running', 'running->stopping', 'stopping->stopped']);
+    });
+
+    it('sends SIGKILL to the group after killTimeoutMs when the child ignores the stop signal', async () => {
+      // Arrange
+      const { launcher, proc } = setup({ killTimeoutMs: 1000 });
+      await proc.start();
+      launcher.last.ignore('SIGTERM');
+
+      // Act
+      const stopping = proc.stop();
+      await advance(999);
+      const signalsBeforeTimeout = [...launcher.signalsTo(1000)];
+      const stateBeforeTimeout = proc.currentState;
+      await advance(1);
+      const status = await stopping;
+
+      // Assert
+      expect(signalsBeforeTimeout).toEqual(['SIGTERM']);
+      expect(stateBeforeTimeout).toBe('stopping');
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM', 'SIGKILL']);
+      expect(status).toMatchObject({ state: 'stopped', lastExit: { code: null, signal: 'SIGKILL' } });
+    });
+
+    it('sends SIGKILL when the leader exits but its group outlives the timeout', async () => {
+      // Arrange
+      const { launcher, proc } = setup({ killTimeoutMs: 1000 });
+      await proc.start();
+      launcher.setGroupAlive(1000, true);
+
+      // Act
+      const stopping = proc.stop();
+      await advance(990);
+      const signalsBeforeTimeout = [...launcher.signalsTo(1000)];
+      await advance(10);
+      const status = await stopping;
+
+      // Assert
+      expect(signalsBeforeTimeout).toEqual(['SIGTERM']);
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM', 'SIGKILL']);
+      expect(launcher.groupAlive(1000)).toBe(false);
+      expect(status).toMatchObject({ state: 'stopped', lastExit: { code: null, signal: 'SIGTERM' } });
+    });
+
+    it('uses the timeout given to stop instead of killTimeoutMs', async () => {
+      // Arrange
+      const { launcher, proc } = setup({ killTimeoutMs: 10_000 });
+      await proc.start();
+      launcher.last.ignore('SIGTERM');
+
+      // Act
+      const stopping = proc.stop(200);
+      await advance(200);
+      const status = await stopping;
+
+      // Assert
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM', 'SIGKILL']);
+      expect(status.state).toBe('stopped');
+    });
+
+    it('does not restart the child it stopped', async () => {
+      // Arrange
+      const { launcher, proc } = setup({ autorestart: 'always' });
+      await proc.start();
+
+      // Act
+      await proc.stop();
+      await advance(60_000);
+
+      // Assert
+      expect(launcher.launchCount).toBe(1);
+      expect(proc.currentState).toBe('stopped');
+    });
+  });
+
+  describe('when the child exits unexpectedly', () => {
+    it('waits the backoff delay, respawns, and counts the restart', async () => {
+      // Arrange
+      const { launcher, proc, events } = setup({ backoff: { initialDelayMs: 100, factor: 2, maxDelayMs: 1000, resetAfterMs: 60_000 } });
+      await proc.start();
+
+      // Act
+      launcher.last.exit(1);
+      await settle();
+      const inBackoff = proc.status();
+      await advance(99);
+      const launchesBeforeDelay = launcher.launchCount;
+      await advance(1);
+
+      // Assert
+      expect(inBackoff).toMatchObject({
+        state: 'backoff',
+        pid: null,
+        lastExit: { code: 1, signal: null },
+        nextRestartAt: new Date(T0.getTime() + 100).toISOString(),
+        reason: 'exited with code 1; restarting in 100 ms (attempt 1)',
+      });
+      expect(events.at(-3)).toMatchObject({ from: 'running', to: 'backoff', exitCode: 1, signal: null });
+      expect(launchesBeforeDelay).toBe(1);
+      expect(launcher.launchCount).toBe(2);
+      expect(proc.status()).toMatchObject({ state: 'running', pid: 1001, restarts: 1, nextRestartAt: null });
+    });
+
+    it('doubles the delay each time and gives up (failed) after maxRestarts', async () => {
+      // Arrange
+      const { launcher, proc, moves } = setup({ maxRestarts: 2 });
+      await proc.start();
+
+      // Act
+      launcher.last.exit(1);
+      await advance(100);
+      launcher.last.exit(null, 'SIGSEGV');
+      await advance(199);
+      const launchesBeforeSecondDelay = launcher.launchCount;
+      await advance(1);
+      const restartsBeforeGivingUp = proc.status().restarts;
+      launcher.last.exit(2);
+      await settle();
+      await advance(60_000);
+
+      // Assert
+      expect(launchesBeforeSecondDelay).toBe(2);
+      expect(restartsBeforeGivingUp).toBe(2);
+      expect(launcher.launchCount).toBe(3);
+      expect(proc.status()).toMatchObject({ state: 'failed', restarts: 2, lastExit: { code: 2, signal: null } });
+      expect(proc.status().reason).toBe('exited with code 2; gave up: restarted 2 times within 60000 ms (maxRestarts 2)');
+      expect(moves().slice(-2)).toEqual(['starting->running', 'running->failed']);
+    });
+
+    it('describes a child killed by a signal as such', async () => {
+      // Arrange
+      const { launcher, proc } = setup();
+      await proc.start();
+
+      // Act
+      launcher.last.exit(null, 'SIGSEGV');
+      await settle();
+
+      // Assert
+      expect(proc.status().reason).toBe('killed by SIGSEGV; restarting in 100 ms (attempt 1)');
+    });
+
+    it('starts afresh when started by hand after failing', async () => {
+      // Arrange
+      const { launcher, proc } = setup({ maxRestarts: 0 });
+      await proc.start();
+      launcher.last.exit(1);
+      await settle();
+      const before = proc.currentState;
+
+      // Act
+      const status = await proc.start();
+
+      // Assert
+      expect(before).toBe('failed');
+      expect(status).toMatchObject({ state: 'running', pid: 1001, restarts: 0 });
+    });
+
+    it('kills what the child left in its group', async () => {
+      // Arrange
+      const { launcher, proc } = setup();
+      await proc.start();
+      launcher.setGroupAlive(1000, true);
+
+      // Act
+      launcher.last.exit(0);
+      await settle();
+
+      // Assert
+      expect(launcher.signalsTo(1000)).toEqual(['SIGKILL']);
+      expect(proc.currentState).toBe('backoff');
+    });
+  });
+
+  describe('when autorestart is "never"', () => {
+    it('is stopped after the child exits and is not launched again', async () => {
+      // Arrange
+      const { launcher, proc, moves } = setup({ autorestart: 'never' });
+      await proc.start();
+
+      // Act
+      launcher.last.exit(1);
+      await settle();
+      await advance(60_000);
+
+      // Assert
+      expect(launcher.launchCount).toBe(1);
+      expect(proc.status()).toMatchObject({ state: 'stopped', pid: null, reason: 'exited with code 1; autorestart is "never"' });
+      expect(moves().at(-1)).toBe('running->stopped');
+    });
+  });
+
+  describe('when autorestart is "on-failure" and the child exits cleanly', () => {
+    it('is stopped', async () => {
+      // Arrange
+      const { launcher, proc } = setup({ autorestart: 'on-failure' });
+      await proc.start();
+
+      // Act
+      launcher.last.exit(0);
+      await settle();
+
+      // Assert
+      expect(proc.currentState).toBe('stopped');
+      expect(launcher.launchCount).toBe(1);
+    });
+  });
+
+  describe('when started while stopping', () => {
+    it('waits for the stop to finish before launching again', async () => {
+      // Arrange
+      const { launcher, proc, moves } = setup({ killTimeoutMs: 5000 });
+      await proc.start();
+      const first = launcher.last.ignore('SIGTERM');
+
+      // Act
+      const stopping = proc.stop();
+      const starting = proc.start();
+      await advance(1000);
+      const launchesWhileStopping = launcher.launchCount;
+      const stateWhileStopping = proc.currentState;
+      first.exit(0);
+      const [stopped, started] = await Promise.all([stopping, starting]);
+
+      // Assert
+      expect(launchesWhileStopping).toBe(1);
+      expect(stateWhileStopping).toBe('stopping');
+      expect(launcher.launchCount).toBe(2);
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM']);
+      expect(stopped.state).toBe('stopped');
+      expect(started).toMatchObject({ state: 'running', pid: 1001 });
+      expect(moves()).toEqual([
+        'stopped->starting',
+        'starting->running',
+        'running->stopping',
+        'stopping->stopped',
+        'stopped->starting',
+        'starting->running',
+      ]);
+    });
+  });
+
+  describe('when restarted', () => {
+    it('stops the child, then launches a new one', async () => {
+      // Arrange
+      const { launcher, proc, moves } = setup();
+      await proc.start();
+
+      // Act
+      const status = await proc.restart();
+
+      // Assert
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM']);
+      expect(status).toMatchObject({ state: 'running', pid: 1001 });
+      expect(moves().slice(2)).toEqual(['running->stopping', 'stopping->stopped', 'stopped->starting', 'starting->running']);
+    });
+  });
+
+  describe('when the launch throws', () => {
+    it('goes through the restart policy: backoff, then a new launch', async () => {
+      // Arrange
+      const { launcher, proc, registry } = setup();
+      launcher.failNextLaunch();
+
+      // Act
+      const status = await proc.start();
+      await advance(100);
+
+      // Assert
+      expect(status).toMatchObject({
+        state: 'backoff',
+        pid: null,
+        lastExit: { code: null, signal: null },
+        reason: 'could not start: spawn node ENOENT; restarting in 100 ms (attempt 1)',
+      });
+      expect(launcher.launchCount).toBe(2);
+      expect(proc.status()).toMatchObject({ state: 'running', pid: 1000, restarts: 1 });
+      expect(registry.journal).toEqual(['put web 1000']);
+    });
+
+    it('is failed when every launch throws, after maxRestarts', async () => {
+      // Arrange
+      const { launcher, proc } = setup({ maxRestarts: 2 });
+      for (let i = 0; i < 5; i++) launcher.failNextLaunch();
+
+      // Act
+      await proc.start();
+      await advance(100 + 200);
+
+      // Assert
+      expect(launcher.launchCount).toBe(3);
+      expect(proc.status().state).toBe('failed');
+    });
+
+    it('is stopped when autorestart is "never"', async () => {
+      // Arrange
+      const { launcher, proc } = setup({ autorestart: 'never' });
+      launcher.failNextLaunch();
+
+      // Act
+      const status = await proc.start();
+
+      // Assert
+      expect(status.state).toBe('stopped');
+    });
+  });
+
+  describe('when stopped during backoff', () => {
+    it('cancels the pending restart', async () => {
+      // Arrange
+      const { launcher, proc } = setup();
+      await proc.start();
+      launcher.last.exit(1);
+      await settle();
+
+      // Act
+      const status = await proc.stop();
+      await advance(60_000);
+
+      // Assert
+      expect(status).toMatchObject({ state: 'stopped', nextRestartAt: null });
+      expect(launcher.launchCount).toBe(1);
+    });
+  });
+
+  describe('when the spec has a readiness probe', () => {
+    it('is starting until the probe passes, then running', async () => {
+      // Arrange
+      const { probe, proc, moves } = setup({ port: 3000, readiness: TCP_PROBE });
+      probe.answer(false);
+
+      // Act
+      const started = await proc.start();
+      await advance(50);
+      const afterFailedCheck = proc.currentState;
+      probe.answer(true);
+      await advance(50);
+
+      // Assert
+      expect(started.state).toBe('starting');
+      expect(afterFailedCheck).toBe('starting');
+      expect(proc.currentState).toBe('running');
+      expect(probe.checks).toEqual([
+        { target: { kind: 'tcp', host: '127.0.0.1', port: 3000 }, timeoutMs: 50 },
+        { target: { kind: 'tcp', host: '127.0.0.1', port: 3000 }, timeoutMs: 50 },
+      ]);
+      expect(moves()).toEqual(['stopped->starting', 'starting->running']);
+    });
+
+    it('does not launch a second child when started again while still starting', async () => {
+      // Arrange
+      const { launcher, proc } = setup({ port: 3000, readiness: TCP_PROBE });
+      await proc.start();
+
+      // Act
+      const again = await proc.start();
+
+      // Assert
+      expect(launcher.launchCount).toBe(1);
+      expect(again).toMatchObject({ state: 'starting', pid: 1000 });
+    });
+
+    it('does not count failures during the start-up grace, then restarts after failureThreshold more', async () => {
+      // Arrange: checks every 50 ms until ready; grace 500 ms; threshold 3 -> failures at 500, 550, 600
+      const { launcher, probe, proc } = setup({ port: 3000, readiness: TCP_PROBE });
+      probe.fallback = false;
+      await proc.start();
+
+      // Act
+      await advance(599);
+      const checksBefore = probe.checks.length;
+      const signalsBefore = [...launcher.signals];
+      await advance(1);
+
+      // Assert
+      expect(checksBefore).toBe(11);
+      expect(signalsBefore).toEqual([]);
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM']);
+      expect(proc.status()).toMatchObject({ state: 'backoff', reason: 'readiness probe failed 3 times; restarting in 100 ms (attempt 1)' });
+    });
+
+    it('restarts a running child whose probe keeps failing, even when it exits 0 and autorestart is "on-failure"', async () => {
+      // Arrange
+      const { launcher, probe, proc, moves } = setup({
+        port: 3000,
+        autorestart: 'on-failure',
+        readiness: { ...TCP_PROBE, startupGraceMs: 0 },
+      });
+      launcher.onLaunch = (child) => child.ignore('SIGTERM');
+      probe.answer(true);
+      await proc.start();
+      await advance(50);
+      const afterFirstCheck = proc.currentState;
+
+      // Act: checks every 100 ms once ready -> failures at 150, 250, 350
+      await advance(299);
+      const signalsBefore = [...launcher.signals];
+      await advance(1);
+      const signalsAfter = [...launcher.signalsTo(1000)];
+      launcher.children[0].exit(0);
+      await settle();
+      const afterExit = proc.status();
+      await advance(100);
+
+      // Assert
+      expect(afterFirstCheck).toBe('running');
+      expect(signalsBefore).toEqual([]);
+      expect(signalsAfter).toEqual(['SIGTERM']);
+      expect(afterExit).toMatchObject({ state: 'backoff', lastExit: { code: 0, signal: null } });
+      expect(launcher.launchCount).toBe(2);
+      expect(proc.status()).toMatchObject({ state: 'starting', pid: 1001, restarts: 1 });
+      expect(moves()).toEqual(['stopped->starting', 'starting->running', 'running->backoff', 'backoff->starting']);
+    });
+
+    it('stops probing once the process is stopped', async () => {
+      // Arrange
+      const { probe, proc } = setup({ port: 3000, readiness: TCP_PROBE });
+      probe.fallback = true;
+      await proc.start();
+      await advance(50);
+      await proc.stop();
+      const checks = probe.checks.length;
+
+      // Act
+      await advance(10_000);
+
+      // Assert
+      expect(probe.checks).toHaveLength(checks);
+    });
+  });
+
+  describe('when the group leader pid now names another process', () => {
+    it('never signals the group on stop', async () => {
+      // Arrange
+      const { launcher, proc } = setup({ killTimeoutMs: 1000 });
+      await proc.start();
+      launcher.setStartTime(1000, 'another process');
+
+      // Act
+      const stopping = proc.stop();
+      await advance(1000 + 5000);
+      const status = await stopping;
+
+      // Assert
+      expect(launcher.signals).toEqual([]);
+      expect(status.state).toBe('stopped');
+    });
+
+    it('never kills the remains of the group after an exit', async () => {
+      // Arrange
+      const { launcher, proc } = setup();
+      await proc.start();
+      launcher.setGroupAlive(1000, true);
+      launcher.setStartTime(1000, 'another process');
+
+      // Act
+      launcher.last.exit(1);
+      await settle();
+
+      // Assert
+      expect(launcher.signals).toEqual([]);
+      expect(proc.currentState).toBe('backoff');
+    });
+  });
+
+  describe('when a child is spawned and ends', () => {
+    it('puts a record in the registry on spawn and removes it on exit', async () => {
+      // Arrange
+      const { launcher, proc, registry } = setup();
+
+      // Act
+      await proc.start();
+      const whileRunning = registry.list();
+      launcher.last.exit(1);
+      await settle();
+
+      // Assert
+      expect(whileRunning).toEqual([
+        { name: 'web', pid: 1000, pgid: 1000, startTime: 't1000', bootId: 'boot-A', ownerInstanceId: 'instance-1', startedAt: T0.toISOString() },
+      ]);
+      expect(registry.list()).toEqual([]);
+      expect(registry.journal).toEqual(['put web 1000', 'remove web 1000']);
+    });
+
+    it('removes the record on stop', async () => {
+      // Arrange
+      const { proc, registry } = setup();
+      await proc.start();
+
+      // Act
+      await proc.stop();
+
+      // Assert
+      expect(registry.journal).toEqual(['put web 1000', 'remove web 1000']);
+    });
+  });
+
+  describe('when the state changes', () => {
+    it('emits one event per move, with from, to, pid, exit and reason', async () => {
+      // Arrange
+      const { launcher, proc, events } = setup({ autorestart: 'never' });
+
+      // Act
+      await proc.start();
+      launcher.last.exit(3);
+      await settle();
+
+      // Assert
+      const at = T0.toISOString();
+      expect(events).toEqual([
+        { name: 'web', index: 1, from: 'stopped', to: 'starting', pid: null, exitCode: null, signal: null, reason: 'start requested', at },
+        { name: 'web', index: 1, from: 'starting', to: 'running', pid: 1000, exitCode: null, signal: null, reason: 'started (no readiness probe)', at },
+        { name: 'web', index: 1, from: 'running', to: 'stopped', pid: null, exitCode: 3, signal: null, reason: 'exited with code 3; autorestart is "never"', at },
+      ]);
+    });
+  });
+});

@@ -1,0 +1,311 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import type { ProcessSpec } from '../domain/process-spec.js';
+import { UnknownProcessError } from '../domain/supervisor.errors.js';
+import { ProcessManager } from './process-manager.service.js';
+import type { ProcessEvent } from './process-status.js';
+import { FakeLauncher, FakeProbe, InMemoryChildRegistry, InMemoryOutputStore, specOf } from './testing/fakes.js';
+
+function setup(specs: ProcessSpec[] = []) {
+  const launcher = new FakeLauncher();
+  const output = new InMemoryOutputStore();
+  const registry = new InMemoryChildRegistry();
+  const manager = new ProcessManager(launcher, new FakeProbe(), output, registry, 'instance-7');
+  manager.declare(specs);
+  /** The pids launched for instance `name`, in order. */
+  const pidsOf = (name: string) => launcher.children.filter((c) => c.request.name === name).map((c) => c.pid);
+  return { launcher, output, registry, manager, pidsOf };
+}
+
+const states = (statuses: { name: string; state: string }[]) => statuses.map((s) => `${s.name}:${s.state}`);
+
+describe('ProcessManager', () => {
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+
+  afterAll(() => {
+    Logger.overrideLogger(true);
+  });
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: new Date('2024-01-01T00:00:00Z') });
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  describe('when specs are declared', () => {
+    it('knows every instance, all stopped, and launches nothing', () => {
+      // Arrange
+      const { launcher, manager } = setup([specOf({ name: 'web', instances: 2 }), specOf({ name: 'worker' })]);
+
+      // Act
+      const all = manager.statusAll();
+
+      // Assert
+      expect(states(all)).toEqual(['web-1:stopped', 'web-2:stopped', 'worker:stopped']);
+      expect(launcher.launchCount).toBe(0);
+      expect([manager.has('web-1'), manager.has('worker'), manager.has('web')]).toEqual([true, true, false]);
+    });
+  });
+
+  describe('when a declared process is started and stopped by name', () => {
+    it('reports its state each time', async () => {
+      // Arrange
+      const { launcher, manager } = setup([specOf({ name: 'worker' })]);
+
+      // Act
+      const started = await manager.start('worker');
+      const whileRunning = manager.status('worker');
+      const stopped = await manager.stop('worker');
+
+      // Assert
+      expect(started).toMatchObject({ name: 'worker', state: 'running', pid: 1000 });
+      expect(whileRunning.state).toBe('running');
+      expect(stopped).toMatchObject({ name: 'worker', state: 'stopped', pid: null });
+      expect(launcher.signals).toEqual([{ pgid: 1000, signal: 'SIGTERM' }]);
+    });
+
+    it('restarts it with a new child', async () => {
+      // Arrange
+      const { manager } = setup([specOf({ name: 'worker' })]);
+      await manager.start('worker');
+
+      // Act
+      const status = await manager.restart('worker');
+
+      // Assert
+      expect(status).toMatchObject({ state: 'running', pid: 1001 });
+    });
+  });
+
+  describe('when patterns are used', () => {
+    it('starts, lists, counts and stops only the matching instances', async () => {
+      // Arrange
+      const { manager } = setup([specOf({ name: 'web', instances: 3 }), specOf({ name: 'worker' })]);
+
+      // Act
+      const started = await manager.startAll('web-*');
+      const listed = manager.statusAll('web-?');
+      const counts = {
+        all: manager.count(),
+        web: manager.count('web-*'),
+        running: manager.count('*', 'running'),
+        stoppedWorkers: manager.count('w*r', 'stopped'),
+        none: manager.count('api-*'),
+      };
+      const stopped = await manager.stopAll('web-[12]');
+      const stoppedAgain = await manager.stopAll('*-1');
+
+      // Assert
+      expect(states(started)).toEqual(['web-1:running', 'web-2:running', 'web-3:running']);
+      expect(states(listed)).toEqual(['web-1:running', 'web-2:running', 'web-3:running']);
+      expect(counts).toEqual({ all: 4, web: 3, running: 3, stoppedWorkers: 1, none: 0 });
+      expect(stopped).toEqual([]);
+      expect(states(stoppedAgain)).toEqual(['web-1:stopped']);
+      expect(states(manager.statusAll())).toEqual(['web-1:stopped', 'web-2:running', 'web-3:running', 'worker:stopped']);
+    });
+  });
+
+  describe('when a name is not declared', () => {
+    it.each<[string, (m: ProcessManager) => unknown]>([
+      ['start', (m) => m.start('nope')],
+      ['stop', (m) => m.stop('nope')],
+      ['restart', (m) => m.restart('nope')],
+      ['startN', (m) => m.startN('nope')],
+    ])('%s rejects with UnknownProcessError', async (_label, act) => {
+      // Arrange
+      const { manager, launcher } = setup([specOf({ name: 'web' })]);
+
+      // Act
+      const result = act(manager);
+
+      // Assert
+      await expect(result).rejects.toThrow(UnknownProcessError);
+      await expect(result).rejects.toMatchObject({ code: 'UNKNOWN_PROCESS', processName: 'nope' });
+      expect(launcher.launchCount).toBe(0);
+    });
+
+    it.each<[string, (m: ProcessManager) => unknown]>([
+      ['status', (m) => m.status('nope')],
+      ['tail', (m) => m.tail('nope', 10)],
+    ])('%s throws UnknownProcessError', (_label, act) => {
+      // Arrange
+      const { manager } = setup([specOf({ name: 'web' })]);
+
+      // Act & Assert
+      expect(() => act(manager)).toThrow(UnknownProcessError);
+    });
+
+    it('treats the bare name of a multi-instance spec as unknown to start', async () => {
+      // Arrange
+      const { manager } = setup([specOf({ name: 'web', instances: 2 })]);
+
+      // Act
+      const result = manager.start('web');
+
+      // Assert
+      await expect(result).rejects.toThrow(UnknownProcessError);
+    });
+  });
+
+  describe('when startN is called', () => {
+    it('starts the first N instances of the spec', async () => {
+      // Arrange
+      const { manager } = setup([specOf({ name: 'web', instances: 3 }), specOf({ name: 'web-x' })]);
+
+      // Act
+      const started = await manager.startN('web', 2);
+
+      // Assert
+      expect(states(started)).toEqual(['web-1:running', 'web-2:running']);
+      expect(states(manager.statusAll())).toEqual(['web-1:running', 'web-2:running', 'web-3:stopped', 'web-x:stopped']);
+    });
+
+    it('starts every instance when no count is given', async () => {
+      // Arrange
+      const { manager } = setup([specOf({ name: 'web', instances: 3 })]);
+
+      // Act
+      const started = await manager.startN('web');
+
+      // Assert
+      expect(states(started)).toEqual(['web-1:running', 'web-2:running', 'web-3:running']);
+    });
+  });
+
+  describe('when a global env is set', () => {
+    it('merges successive calls and gives the result to every child, under the spec env and the instance variables', async () => {
+      // Arrange
+      const { launcher, manager } = setup([specOf({ name: 'api', port: 4000, env: { SHARED: 'spec', OWN: 'spec' } })]);
+      manager.setGlobalEnv({ SHARED: 'global', GLOBAL_ONLY: 'first', FIRST_ONLY: 'kept', PORT: '1' });
+      manager.setGlobalEnv({ GLOBAL_ONLY: 'second', LATER: 'yes' });
+
+      // Act
+      await manager.start('api');
+
+      // Assert
+      expect(launcher.requests[0].env).toEqual({
+        SHARED: 'spec',
+        OWN: 'spec',
+        GLOBAL_ONLY: 'second',
+        FIRST_ONLY: 'kept',
+        LATER: 'yes',
+        PORT: '4000',
+        INSTANCE_INDEX: '1',
+        PROCGUARD_PROCESS_NAME: 'api',
+      });
+    });
+  });
+
+  describe('when children run', () => {
+    it('records them in the registry under the instance id and tails their output', async () => {
+      // Arrange
+      const { launcher, manager, registry } = setup([specOf({ name: 'web' })]);
+      await manager.start('web');
+
+      // Act
+      launcher.last.write('stdout', 'one\ntwo\nthree\n');
+      const tail = manager.tail('web', 2);
+
+      // Assert
+      expect(registry.list()).toEqual([expect.objectContaining({ name: 'web', pid: 1000, ownerInstanceId: 'instance-7' })]);
+      expect(tail).toEqual(['two', 'three']);
+    });
+  });
+
+  describe('when listeners subscribe to events', () => {
+    it('gives each one every state change, even when another listener throws', async () => {
+      // Arrange
+      const { manager } = setup([specOf({ name: 'web' })]);
+      const seen: ProcessEvent[] = [];
+      manager.onEvent(() => {
+        throw new Error('listener bug');
+      });
+      manager.onEvent((event) => seen.push(event));
+
+      // Act
+      await manager.start('web');
+
+      // Assert
+      expect(seen.map((e) => `${e.name} ${e.from}->${e.to}`)).toEqual(['web stopped->starting', 'web starting->running']);
+    });
+  });
+
+  describe('when shut down', () => {
+    it('stops every child', async () => {
+      // Arrange
+      const { launcher, manager } = setup([specOf({ name: 'web', instances: 2 }), specOf({ name: 'worker' })]);
+      await manager.startAll();
+
+      // Act
+      await manager.shutdown();
+
+      // Assert
+      expect(manager.count('*', 'stopped')).toBe(3);
+      expect(launcher.signals.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGTERM', 'SIGTERM']);
+    });
+  });
+
+  describe('when reloaded with a new set of specs', () => {
+    it('starts the new, stops the gone, restarts the changed and leaves the unchanged alone', async () => {
+      // Arrange
+      const { launcher, manager, pidsOf } = setup([
+        specOf({ name: 'web', instances: 2, env: { A: '1', B: '2' } }),
+        specOf({ name: 'worker', command: 'node' }),
+        specOf({ name: 'old' }),
+      ]);
+      await manager.startAll();
+      const signalsBefore = launcher.signals.length;
+
+      // Act
+      const report = await manager.reload([
+        specOf({ name: 'web', instances: 2, env: { B: '2', A: '1' } }),
+        specOf({ name: 'worker', command: 'bun' }),
+        specOf({ name: 'fresh' }),
+      ]);
+
+      // Assert
+      expect(signalsBefore).toBe(0);
+      expect(report).toEqual({ started: ['fresh'], stopped: ['old'], restarted: ['worker'], unchanged: ['web'] });
+      expect(pidsOf('web-1')).toHaveLength(1);
+      expect(pidsOf('web-2')).toHaveLength(1);
+      expect(launcher.signalsTo(pidsOf('web-1')[0])).toEqual([]);
+      expect(launcher.signalsTo(pidsOf('web-2')[0])).toEqual([]);
+      expect(launcher.signalsTo(pidsOf('old')[0])).toEqual(['SIGTERM']);
+      expect(launcher.signalsTo(pidsOf('worker')[0])).toEqual(['SIGTERM']);
+      expect(launcher.children.filter((c) => c.request.name === 'worker').map((c) => c.request.command)).toEqual(['node', 'bun']);
+      expect(manager.has('old')).toBe(false);
+      expect(states(manager.statusAll())).toEqual(['web-1:running', 'web-2:running', 'worker:running', 'fresh:running']);
+    });
+
+    it('replaces the instances of a spec whose instance count changed', async () => {
+      // Arrange
+      const { manager } = setup([specOf({ name: 'web', instances: 2 })]);
+      await manager.startAll();
+
+      // Act
+      const report = await manager.reload([specOf({ name: 'web', instances: 1 })]);
+
+      // Assert
+      expect(report.restarted).toEqual(['web']);
+      expect([manager.has('web-1'), manager.has('web-2'), manager.has('web')]).toEqual([false, false, true]);
+      expect(states(manager.statusAll())).toEqual(['web:running']);
+    });
+
+    it('leaves an unchanged, stopped process stopped', async () => {
+      // Arrange
+      const { launcher, manager } = setup([specOf({ name: 'web' })]);
+
+      // Act
+      const report = await manager.reload([specOf({ name: 'web' })]);
+
+      // Assert
+      expect(report.unchanged).toEqual(['web']);
+      expect(launcher.launchCount).toBe(0);
+      expect(manager.status('web').state).toBe('stopped');
+    });
+  });
+});

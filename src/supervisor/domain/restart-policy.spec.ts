@@ -1,0 +1,176 @@
+import type { BackoffSpec } from './process-spec.js';
+import { RestartPolicy, type RestartPolicySpec } from './restart-policy.js';
+
+const BACKOFF: BackoffSpec = { initialDelayMs: 100, factor: 2, maxDelayMs: 1000, resetAfterMs: 30_000 };
+
+function policyWith(fields: Partial<RestartPolicySpec> = {}): RestartPolicy {
+  return new RestartPolicy({ autorestart: 'always', backoff: BACKOFF, maxRestarts: 10, restartWindowMs: 60_000, ...fields });
+}
+
+const CRASH = { code: 1, signal: null };
+const CLEAN = { code: 0, signal: null };
+/** Runs that die quickly, so the reset after resetAfterMs never applies. */
+const SHORT_RUN_MS = 10;
+
+describe('RestartPolicy', () => {
+  describe('when computing a delay (delayFor)', () => {
+    it.each<[number, number]>([
+      [1, 100],
+      [2, 200],
+      [3, 400],
+      [4, 800],
+      [5, 1000],
+      [12, 1000],
+    ])('waits, before attempt %p, %p ms (initial * factor^(n-1), capped)', (attempt, delay) => {
+      expect(RestartPolicy.delayFor(BACKOFF, attempt)).toBe(delay);
+    });
+
+    it('treats an attempt below 1 as the first', () => {
+      expect(RestartPolicy.delayFor(BACKOFF, 0)).toBe(100);
+    });
+
+    it('rounds a fractional delay to whole milliseconds', () => {
+      expect(RestartPolicy.delayFor({ ...BACKOFF, initialDelayMs: 100, factor: 1.5 }, 2)).toBe(150);
+      expect(RestartPolicy.delayFor({ ...BACKOFF, initialDelayMs: 3, factor: 1.5 }, 2)).toBe(5);
+    });
+
+    it('keeps the same delay when the factor is 1', () => {
+      expect(RestartPolicy.delayFor({ ...BACKOFF, factor: 1 }, 7)).toBe(100);
+    });
+  });
+
+  describe('when autorestart is "never"', () => {
+    it.each([CLEAN, CRASH, { code: null, signal: 'SIGSEGV' }])('stays stopped after %p', (exit) => {
+      expect(policyWith({ autorestart: 'never' }).decide(exit, SHORT_RUN_MS, 0)).toEqual({
+        action: 'stay-stopped',
+        reason: 'autorestart is "never"',
+      });
+    });
+  });
+
+  describe('when autorestart is "on-failure"', () => {
+    it('stays stopped after a clean exit', () => {
+      expect(policyWith({ autorestart: 'on-failure' }).decide(CLEAN, SHORT_RUN_MS, 0)).toEqual({
+        action: 'stay-stopped',
+        reason: 'exited cleanly and autorestart is "on-failure"',
+      });
+    });
+
+    it.each([
+      ['a non-zero code', CRASH],
+      ['a signal', { code: null, signal: 'SIGKILL' }],
+      ['code 0 with a signal', { code: 0, signal: 'SIGTERM' }],
+      ['code 0 but crashed (failed probe)', { ...CLEAN, crashed: true }],
+      ['no code at all (launch failed)', { code: null, signal: null }],
+    ])('restarts after %s', (_label, exit) => {
+      expect(policyWith({ autorestart: 'on-failure' }).decide(exit, SHORT_RUN_MS, 0)).toEqual({ action: 'restart', delayMs: 100, attempt: 1 });
+    });
+  });
+
+  describe('when autorestart is "always"', () => {
+    it.each([CLEAN, CRASH, { code: null, signal: 'SIGTERM' }])('restarts after %p', (exit) => {
+      expect(policyWith().decide(exit, SHORT_RUN_MS, 0)).toEqual({ action: 'restart', delayMs: 100, attempt: 1 });
+    });
+  });
+
+  describe('when a process keeps crashing', () => {
+    it('restarts with growing delays and counts the attempts', () => {
+      // Arrange
+      const policy = policyWith();
+
+      // Act
+      const decisions = [0, 1, 2, 3, 4].map((i) => policy.decide(CRASH, SHORT_RUN_MS, i * 1000));
+
+      // Assert
+      expect(decisions).toEqual([
+        { action: 'restart', delayMs: 100, attempt: 1 },
+        { action: 'restart', delayMs: 200, attempt: 2 },
+        { action: 'restart', delayMs: 400, attempt: 3 },
+        { action: 'restart', delayMs: 800, attempt: 4 },
+        { action: 'restart', delayMs: 1000, attempt: 5 },
+      ]);
+    });
+
+    it('gives up once maxRestarts restarts fall within the window', () => {
+      // Arrange
+      const policy = policyWith({ maxRestarts: 3, restartWindowMs: 10_000 });
+      const allowed = [0, 1000, 2000].map((t) => policy.decide(CRASH, SHORT_RUN_MS, t));
+
+      // Act
+      const decision = policy.decide(CRASH, SHORT_RUN_MS, 3000);
+
+      // Assert
+      expect(allowed.map((d) => d.action)).toEqual(['restart', 'restart', 'restart']);
+      expect(decision).toEqual({ action: 'give-up', reason: 'restarted 3 times within 10000 ms (maxRestarts 3)' });
+    });
+
+    it('gives up at once when maxRestarts is 0', () => {
+      expect(policyWith({ maxRestarts: 0 }).decide(CRASH, SHORT_RUN_MS, 0).action).toBe('give-up');
+    });
+  });
+
+  describe('when old restarts slide out of the window', () => {
+    it('no longer counts them', () => {
+      // Arrange
+      const policy = policyWith({ maxRestarts: 2, restartWindowMs: 10_000 });
+      policy.decide(CRASH, SHORT_RUN_MS, 0);
+      policy.decide(CRASH, SHORT_RUN_MS, 5000);
+
+      // Act
+      const stillInWindow = policy.decide(CRASH, SHORT_RUN_MS, 9999);
+      const firstSlidOut = policy.decide(CRASH, SHORT_RUN_MS, 10_000);
+
+      // Assert
+      expect(stillInWindow.action).toBe('give-up');
+      expect(firstSlidOut).toEqual({ action: 'restart', delayMs: 400, attempt: 3 });
+    });
+  });
+
+  describe('when a run stayed up resetAfterMs', () => {
+    it('starts over: first delay again and an empty window', () => {
+      // Arrange
+      const policy = policyWith({ maxRestarts: 2, restartWindowMs: 1_000_000 });
+      policy.decide(CRASH, SHORT_RUN_MS, 0);
+      policy.decide(CRASH, SHORT_RUN_MS, 100);
+
+      // Act
+      const afterLongRun = policy.decide(CRASH, BACKOFF.resetAfterMs, 40_000);
+
+      // Assert
+      expect(afterLongRun).toEqual({ action: 'restart', delayMs: 100, attempt: 1 });
+    });
+
+    it('does not reset a run one millisecond shorter', () => {
+      // Arrange
+      const policy = policyWith({ maxRestarts: 2, restartWindowMs: 1_000_000 });
+      policy.decide(CRASH, SHORT_RUN_MS, 0);
+      policy.decide(CRASH, SHORT_RUN_MS, 100);
+
+      // Act
+      const decision = policy.decide(CRASH, BACKOFF.resetAfterMs - 1, 40_000);
+
+      // Assert
+      expect(decision.action).toBe('give-up');
+    });
+  });
+
+  describe('when reset() is called', () => {
+    it('forgets the history: first delay and a full allowance again', () => {
+      // Arrange
+      const policy = policyWith({ maxRestarts: 2, restartWindowMs: 1_000_000 });
+      policy.decide(CRASH, SHORT_RUN_MS, 0);
+      policy.decide(CRASH, SHORT_RUN_MS, 100);
+
+      // Act
+      policy.reset();
+      const decisions = [200, 300, 400].map((t) => policy.decide(CRASH, SHORT_RUN_MS, t));
+
+      // Assert
+      expect(decisions).toEqual([
+        { action: 'restart', delayMs: 100, attempt: 1 },
+        { action: 'restart', delayMs: 200, attempt: 2 },
+        expect.objectContaining({ action: 'give-up' }),
+      ]);
+    });
+  });
+});

@@ -1,0 +1,166 @@
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { InvalidProcessConfigError } from '../domain/supervisor.errors.js';
+import { loadProcessConfig } from './process-config.loader.js';
+
+describe('loadProcessConfig', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(join(tmpdir(), 'procguard-config-'));
+  });
+
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Writes `text` to `<dir>/<name>` and returns the path. */
+  function file(name: string, text: string): string {
+    const path = join(dir, name);
+    fs.writeFileSync(path, text);
+    return path;
+  }
+
+  function errorOf(path: string): InvalidProcessConfigError {
+    try {
+      loadProcessConfig(path, dir);
+    } catch (error) {
+      if (error instanceof InvalidProcessConfigError) return error;
+      throw error;
+    }
+    throw new Error(`expected ${path} to be rejected, but it loaded`);
+  }
+
+  describe('when the file is YAML', () => {
+    const yaml = [
+      'processes:',
+      '  - name: web',
+      '    command: node',
+      '    args: [server.js, --port, 8080]',
+      '    cwd: services/web',
+      '    instances: 2',
+      '    port: 8080',
+      '    readiness:',
+      '      http: http://127.0.0.1:{port}/health',
+      '  - name: worker',
+      '    command: ./worker',
+      '    env: { QUEUE: jobs, CONCURRENCY: 4 }',
+      '',
+    ].join('\n');
+
+    it('reads it and resolves cwd against the base directory', () => {
+      const [web, worker] = loadProcessConfig(file('processes.yaml', yaml), dir);
+
+      expect(web).toMatchObject({
+        name: 'web',
+        args: ['server.js', '--port', '8080'],
+        cwd: join(dir, 'services/web'),
+        instances: 2,
+        readiness: { target: { kind: 'http', url: 'http://127.0.0.1:{port}/health' } },
+      });
+      expect(worker).toMatchObject({ command: './worker', cwd: dir, env: { QUEUE: 'jobs', CONCURRENCY: '4' } });
+    });
+
+    it('reads .yml and other extensions as YAML too', () => {
+      expect(loadProcessConfig(file('processes.yml', yaml), dir)).toHaveLength(2);
+      expect(loadProcessConfig(file('processes.conf', yaml), dir)).toHaveLength(2);
+    });
+
+    it('makes a relative base directory absolute', () => {
+      const [web] = loadProcessConfig(file('processes.yaml', yaml), relative(process.cwd(), dir));
+
+      expect(web.cwd).toBe(join(dir, 'services/web'));
+    });
+
+    it('shares settings through merge keys', () => {
+      const path = file('shared.yaml', ['- &web { name: web, command: node, killTimeoutMs: 100 }', '- { <<: *web, name: api }', ''].join('\n'));
+
+      expect(loadProcessConfig(path, dir).map((spec) => [spec.name, spec.killTimeoutMs])).toEqual([
+        ['web', 100],
+        ['api', 100],
+      ]);
+    });
+
+    it('reads an empty file as an empty config, which is rejected', () => {
+      expect(errorOf(file('empty.yaml', '\n')).problems).toEqual([
+        'the config is empty: list the processes under "processes" ("processes: []" for none)',
+      ]);
+    });
+  });
+
+  describe('when the file is JSON', () => {
+    it('reads it, a byte order mark included', () => {
+      const path = file('processes.json', '\uFEFF{ "apps": [{ "name": "api", "script": "app.js", "max_restarts": 2 }] }');
+
+      expect(loadProcessConfig(path, dir)).toEqual([expect.objectContaining({ command: 'node', args: ['app.js'], maxRestarts: 2 })]);
+    });
+
+    it('reports a syntax error with its line and column', () => {
+      const path = file('processes.json', '{\n  "processes": [\n    { "name": "web", }\n  ]\n}\n');
+
+      expect(errorOf(path).problems).toEqual(['JSON syntax error at line 3, column 22: Expected double-quoted property name']);
+    });
+  });
+
+  describe('when the YAML is not valid YAML', () => {
+    it('reports the syntax error with its line and column', () => {
+      const path = file('bad.yaml', 'processes:\n  - name: web\n\tcommand: node\n');
+
+      const error = errorOf(path);
+
+      expect(error.source).toBe(path);
+      expect(error.problems).toEqual(['YAML syntax error at line 3, column 1: Tabs are not allowed as indentation']);
+    });
+
+    it('reports a key given twice', () => {
+      const path = file('twice.yaml', '- name: web\n  command: node\n  name: api\n');
+
+      expect(errorOf(path).problems).toEqual(['YAML syntax error at line 3, column 3: Map keys must be unique']);
+    });
+
+    it('reports more than one document', () => {
+      const path = file('docs.yaml', 'processes: []\n---\nprocesses: []\n');
+
+      expect(errorOf(path).problems).toEqual([
+        'the file holds more than one YAML document (a "---" at line 2, column 1); put every process in one document',
+      ]);
+    });
+  });
+
+  describe('when the content is not a valid config', () => {
+    it('throws the parser\'s problems under the file path', () => {
+      const path = file('processes.yaml', 'processes:\n  - name: web\n    command: node\n    instnces: 2\n');
+
+      const error = errorOf(path);
+
+      expect(error.source).toBe(path);
+      expect(error.problems).toEqual(['processes[0] "web": unknown field "instnces"; did you mean "instances"?']);
+    });
+  });
+
+  describe('when the file cannot be read', () => {
+    it('says a missing file was not found, and where it was looked for', () => {
+      const path = join(dir, 'missing.yaml');
+
+      const error = errorOf(path);
+
+      expect(error.source).toBe(path);
+      expect(error.problems).toEqual([`file not found at ${path}; create it, or point to the right file`]);
+    });
+
+    it('says a directory is not a file', () => {
+      expect(errorOf(dir).problems).toEqual([`${dir} is a directory; point to the config file inside it`]);
+    });
+  });
+
+  describe('when the file is a PM2 JavaScript ecosystem file', () => {
+    it('refuses to run it and says what to write instead', () => {
+      const path = file('ecosystem.config.js', 'module.exports = { apps: [] };\n');
+
+      expect(errorOf(path).problems).toEqual([
+        'JavaScript ecosystem files (.js) are not run; write the same "apps" list as YAML or JSON',
+      ]);
+    });
+  });
+});
