@@ -186,6 +186,32 @@ processes:
     });
   });
 
+  describe('when an agent outlives the shutdown deadline', () => {
+    it('forces the exit and still kills the agent’s group', async () => {
+      const backend = await startBackend(
+        `
+processes:
+  - name: slowpoke
+    command: node
+    args: ["${fixture('ignore-term.mjs')}"]
+    killTimeoutMs: 30000
+`,
+        { SHUTDOWN_TIMEOUT_MS: '800' },
+      );
+      await waitFor(
+        async () => (await getJson(backend.port, '/api/processes/slowpoke/logs')).body.lines.some((l: string) => l.includes('ignore-term started')),
+        'slowpoke to install its SIGTERM handler',
+      );
+      const { pid } = await processStatus(backend, 'slowpoke');
+
+      process.kill(backend.proc.pid, 'SIGTERM');
+
+      expect((await waitExit(backend.proc, 10000)).code).toBe(1);
+      await waitFor(() => !isAlive(pid), 'the agent to be gone', 2000);
+      expect(backend.proc.output()).toContain('Forcing exit');
+    });
+  });
+
   describe('when the config changes and SIGHUP arrives', () => {
     it('starts what is new, stops what is gone, leaves the rest alone, and rejects an invalid file', async () => {
       const keep = `  - name: keep\n    command: node\n    args: ["${fixture('ignore-term.mjs')}"]\n    killTimeoutMs: 200\n`;

@@ -22,9 +22,14 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
   const env = parseEnvOrExit();
   let exitCode: number = EXIT.ok;
   let held: HeldInstanceLock | null = null;
+  let emergencyStop: (() => void) | null = null;
   const shutdown = new ShutdownOnSignal({
     timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    forceRelease: () => held?.lockManager.releaseLockSync(),
+    forceRelease: () => {
+      // Children first: a forced exit must not leave agents running without their backend.
+      emergencyStop?.();
+      held?.lockManager.releaseLockSync();
+    },
     exit: (code) => process.exit(code),
     log: (message) => log('error', message),
   });
@@ -57,6 +62,7 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
   try {
     const server = await createServer(env, held, options.imports ?? []);
     reload = () => server.lifecycle.reload();
+    emergencyStop = () => server.lifecycle.emergencyStop();
     shutdown.attach(async (reason) => {
       const report = await server.lifecycle.shutdown(reason, env.SHUTDOWN_TIMEOUT_MS);
       return report.ok ? exitCode : EXIT.failure;

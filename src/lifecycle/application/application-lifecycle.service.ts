@@ -21,6 +21,7 @@ export class ApplicationLifecycleService {
   private readonly logger = new Logger('Lifecycle');
   private readonly state: ProcessState;
   private readonly steps: ShutdownStep[] = [];
+  private readonly emergencyStops: { name: string; stop: () => void }[] = [];
   private readonly reloadHandlers: { name: string; handler: () => Promise<void> }[] = [];
   private shutdownPromise: Promise<ShutdownReport> | null = null;
   private readonly startedAt: string;
@@ -50,6 +51,22 @@ export class ApplicationLifecycleService {
 
   registerShutdownStep(step: ShutdownStep): void {
     this.steps.push(step);
+  }
+
+  /** Synchronous last-resort work for a forced exit (e.g. SIGKILL child groups). */
+  registerEmergencyStop(name: string, stop: () => void): void {
+    this.emergencyStops.push({ name, stop });
+  }
+
+  /** Runs every emergency stop; used when shutdown is forced and no promise will run. */
+  emergencyStop(): void {
+    for (const { name, stop } of this.emergencyStops) {
+      try {
+        stop();
+      } catch (error) {
+        this.logger.error(`Emergency stop of ${name} failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   /** Work to redo on SIGHUP (re-reading config); never shuts anything down. */

@@ -10,9 +10,14 @@ const SIGKILL_WAIT_MS = 5000;
  * another process is never signalled.
  */
 export class GroupKiller {
+  /** Leaders whose exit we have seen; until then their PID cannot have been reused. */
+  private readonly reaped = new WeakMap<ChildHandle, boolean>();
+
   constructor(private readonly launcher: IProcessLauncher) {}
 
   async stop(child: ChildHandle, stopSignal: string, timeoutMs: number): Promise<ChildExit> {
+    this.reaped.set(child, false);
+    void child.exited.then(() => this.reaped.set(child, true));
     this.signal(child, stopSignal);
     const deadline = Date.now() + timeoutMs;
     let exit = await within(child.exited, timeoutMs);
@@ -27,6 +32,7 @@ export class GroupKiller {
 
   /** After the leader died on its own: nothing it started may outlive it. */
   async killRemains(child: ChildHandle): Promise<void> {
+    this.reaped.set(child, true);
     if (!this.groupAlive(child)) return;
     this.signal(child, 'SIGKILL');
     await this.waitGroupGone(child, SIGKILL_WAIT_MS);
@@ -40,8 +46,17 @@ export class GroupKiller {
     return this.ownsGroup(child) && this.launcher.groupAlive(child.pgid);
   }
 
-  /** The leader is still our child, or gone: then any member of its group is one of ours. */
+  /** SIGKILL to the group, now, without waiting: for a forced exit. */
+  killNow(child: ChildHandle): void {
+    this.signal(child, 'SIGKILL');
+  }
+
+  /**
+   * An unreaped leader is still our child. Once reaped, the group is ours if its
+   * PID is free or still names the recorded process (same kernel start time).
+   */
   private ownsGroup(child: ChildHandle): boolean {
+    if (this.reaped.get(child) === false) return true;
     const leader = this.launcher.startTimeOf(child.pgid);
     return leader === null || leader === child.startTime;
   }

@@ -563,11 +563,11 @@ describe('ManagedProcess', () => {
   });
 
   describe('when the group leader pid now names another process', () => {
-    it('never signals the group on stop', async () => {
-      // Arrange
+    it('still signals its own unreaped leader: a PID cannot be reused before its exit is seen', async () => {
+      // Arrange: a start time that was unreadable at spawn must not make the child unstoppable.
       const { launcher, proc } = setup({ killTimeoutMs: 1000 });
       await proc.start();
-      launcher.setStartTime(1000, 'another process');
+      launcher.setStartTime(1000, 'read differently later');
 
       // Act
       const stopping = proc.stop();
@@ -575,7 +575,7 @@ describe('ManagedProcess', () => {
       const status = await stopping;
 
       // Assert
-      expect(launcher.signals).toEqual([]);
+      expect(launcher.signals[0]).toEqual({ pgid: 1000, signal: 'SIGTERM' });
       expect(status.state).toBe('stopped');
     });
 
@@ -643,7 +643,7 @@ describe('ManagedProcess', () => {
       expect(events).toEqual([
         { name: 'web', index: 1, from: 'stopped', to: 'starting', pid: null, exitCode: null, signal: null, reason: 'start requested', at },
         { name: 'web', index: 1, from: 'starting', to: 'running', pid: 1000, exitCode: null, signal: null, reason: 'started (no readiness probe)', at },
-        { name: 'web', index: 1, from: 'running', to: 'stopped', pid: null, exitCode: 3, signal: null, reason: 'exited with code 3; autorestart is "never"', at },
+        { name: 'web', index: 1, from: 'running', to: 'stopped', pid: 1000, exitCode: 3, signal: null, reason: 'exited with code 3; autorestart is "never"', at },
       ]);
     });
   });

@@ -128,7 +128,7 @@ export class ManagedProcess {
         env: { ...deps.globalEnv(), ...instance.env },
       });
     } catch (error) {
-      this.afterExit({ code: null, signal: null }, 0, `could not start: ${(error as Error).message}`);
+      this.afterExit({ code: null, signal: null }, 0, `could not start: ${(error as Error).message}`, null);
       return;
     }
     this.child = child;
@@ -154,7 +154,7 @@ export class ManagedProcess {
     await this.killer.killRemains(child);
     this.forget(child);
     const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    this.afterExit(exit, this.now() - this.childStartedAt, how);
+    this.afterExit(exit, this.now() - this.childStartedAt, how, child.pid);
   }
 
   private async onProbeFailed(failures: number, child: ChildHandle): Promise<void> {
@@ -163,15 +163,16 @@ export class ManagedProcess {
     const exit = await this.killer.stop(child, this.instance.spec.stopSignal, this.instance.spec.killTimeoutMs);
     this.stoppingChild = null;
     this.forget(child);
-    this.afterExit({ ...exit, crashed: true }, this.now() - this.childStartedAt, `readiness probe failed ${failures} times`);
+    this.afterExit({ ...exit, crashed: true }, this.now() - this.childStartedAt, `readiness probe failed ${failures} times`, child.pid);
   }
 
-  private afterExit(exit: ChildExit & { crashed?: boolean }, uptimeMs: number, how: string): void {
+  private afterExit(exit: ChildExit & { crashed?: boolean }, uptimeMs: number, how: string, pid: number | null): void {
+    const ended = { pid, exit };
     this.lastExit = { code: exit.code, signal: exit.signal, at: new Date(this.now()).toISOString() };
     const decision = this.policy.decide(exit, uptimeMs, this.now());
     if (decision.action === 'restart') {
       this.nextRestartAt = this.now() + decision.delayMs;
-      this.move('backoff', `${how}; restarting in ${decision.delayMs} ms (attempt ${decision.attempt})`);
+      this.move('backoff', `${how}; restarting in ${decision.delayMs} ms (attempt ${decision.attempt})`, ended);
       this.backoffTimer = setTimeout(() => {
         void this.enqueue(async () => {
           if (this.state.value !== 'backoff') return;
@@ -182,9 +183,9 @@ export class ManagedProcess {
         });
       }, decision.delayMs);
     } else if (decision.action === 'give-up') {
-      this.move('failed', `${how}; gave up: ${decision.reason}`);
+      this.move('failed', `${how}; gave up: ${decision.reason}`, ended);
     } else {
-      this.move('stopped', `${how}; ${decision.reason}`);
+      this.move('stopped', `${how}; ${decision.reason}`, ended);
     }
   }
 
@@ -201,7 +202,7 @@ export class ManagedProcess {
     this.stoppingChild = null;
     this.forget(child);
     this.lastExit = { code: exit.code, signal: exit.signal, at: new Date(this.now()).toISOString() };
-    this.move('stopped', reason);
+    this.move('stopped', reason, { pid: child.pid, exit });
     return this.status();
   }
 
@@ -217,7 +218,8 @@ export class ManagedProcess {
     this.nextRestartAt = null;
   }
 
-  private move(to: ManagedState, reason: string): void {
+  /** `ended` names the child whose exit caused the move, so the event says which PID ended and how. */
+  private move(to: ManagedState, reason: string, ended?: { pid: number | null; exit: ChildExit }): void {
     const from = this.state.moveTo(to);
     this.reason = reason;
     if (from === null) return;
@@ -226,11 +228,17 @@ export class ManagedProcess {
       index: this.instance.index,
       from,
       to,
-      pid: this.child?.pid ?? null,
-      exitCode: to === 'starting' ? null : (this.lastExit?.code ?? null),
-      signal: to === 'starting' ? null : (this.lastExit?.signal ?? null),
+      pid: ended ? ended.pid : (this.child?.pid ?? null),
+      exitCode: ended?.exit.code ?? null,
+      signal: ended?.exit.signal ?? null,
       reason,
       at: new Date(this.now()).toISOString(),
     });
+  }
+
+  /** For a forced exit: SIGKILL this instance's group at once. */
+  killNow(): void {
+    const child = this.child ?? this.stoppingChild;
+    if (child) this.killer.killNow(child);
   }
 }

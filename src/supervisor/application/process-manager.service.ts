@@ -53,6 +53,9 @@ export class ProcessManager {
 
   /** Starts the first `count` (default: all) instances of a declared process. */
   async startN(specName: string, count?: number): Promise<ProcessStatus[]> {
+    if (count !== undefined && (!Number.isInteger(count) || count < 1)) {
+      throw new RangeError(`count must be a whole number of at least 1, got ${count}`);
+    }
     const instances = this.instancesOf(specName).slice(0, count ?? Infinity);
     return Promise.all(instances.map((p) => p.start()));
   }
@@ -101,6 +104,11 @@ export class ProcessManager {
   /** Stops every child in parallel; each stop is bounded by its kill timeout. */
   async shutdown(): Promise<void> {
     await this.stopAll('*');
+  }
+
+  /** Forced exit: SIGKILL every child group now; no waiting, no promises. */
+  killAllNow(): void {
+    for (const managed of this.processes.values()) managed.killNow();
   }
 
   tail(name: string, lines: number): string[] {

@@ -49,6 +49,7 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
         await this.output.close();
       },
     });
+    this.lifecycle.registerEmergencyStop('agents', () => this.manager.killAllNow());
     this.lifecycle.registerReloadHandler('process config', () => this.reload());
     if (this.specs.length === 0) this.logger.log(`No processes declared (${this.source.path})`);
     await this.manager.startAll();
