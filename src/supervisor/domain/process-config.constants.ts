@@ -53,6 +53,9 @@ export const IGNORED_PM2_FIELDS = [
   'error_file',
 ] as const;
 
+/** PM2's per-environment blocks (`env_production`): procguard has one `env`, so they are ignored. */
+export const PM2_ENV_VARIANT = /^env_[A-Za-z0-9_]+$/;
+
 /** Top-level fields of a PM2 ecosystem file that are ignored (deployment recipes). */
 export const IGNORED_PM2_TOP_LEVEL_FIELDS = ['deploy'] as const;
 

@@ -68,9 +68,9 @@ export class FieldReader {
   }
 
   /** Reports every key that is neither `known` nor `ignored`, with a suggestion when one is close. */
-  rejectUnknown(known: readonly string[], ignored: readonly string[] = []): void {
+  rejectUnknown(known: readonly string[], ignored: readonly string[] = [], ignoredPattern?: RegExp): void {
     for (const key of Object.keys(this.values)) {
-      if (known.includes(key) || ignored.includes(key)) continue;
+      if (known.includes(key) || ignored.includes(key) || ignoredPattern?.test(key)) continue;
       const suggestion = didYouMean(key, known);
       const hint = suggestion ? `; did you mean ${this.field(suggestion)}?` : ' (check the spelling, or remove it)';
       this.note(`unknown field ${quote(this.path + key)}${hint}`);

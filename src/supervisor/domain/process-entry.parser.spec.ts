@@ -214,6 +214,11 @@ describe('parseProcessEntry (through parseProcessConfig)', () => {
       expect(problemsWith({ autostart: true })).toEqual(['processes[0] "web": unknown field "autostart"; did you mean "autorestart"?']);
     });
 
+    it('ignores PM2 per-environment blocks such as env_production', () => {
+      expect(specWith({ env_production: { NODE_ENV: 'production' }, env_staging: {} }).env).toEqual({});
+      expect(problemsWith({ env_: {} })[0]).toContain('unknown field');
+    });
+
     it('ignores the PM2-only fields', () => {
       const pm2Only = Object.fromEntries(IGNORED_PM2_FIELDS.map((field) => [field, 'anything']));
 

@@ -3,6 +3,7 @@ import {
   DAY_MS,
   ENV_KEY_PATTERN,
   IGNORED_PM2_FIELDS,
+  PM2_ENV_VARIANT,
   MAX_INSTANCES_PER_PROCESS,
   MAX_KILL_TIMEOUT_MS,
   MAX_PORT,
@@ -43,7 +44,7 @@ export function parseProcessEntry(raw: unknown, where: string, options: EntryOpt
   }
   const label = typeof raw.name === 'string' && raw.name !== '' ? `${where} ${quote(raw.name)}` : where;
   const r = new FieldReader(label, problems, raw);
-  r.rejectUnknown(KNOWN_FIELDS, IGNORED_PM2_FIELDS);
+  r.rejectUnknown(KNOWN_FIELDS, IGNORED_PM2_FIELDS, PM2_ENV_VARIANT);
   for (const [alias, field] of Object.entries(PM2_ALIASES)) {
     if (r.has(alias) && r.has(field)) r.note(`give "${field}" or its PM2 name "${alias}", not both`);
   }
