@@ -5,6 +5,7 @@ import request from 'supertest';
 import { AppModule } from '../src/app.module.js';
 import { acquireInstanceLock, type HeldInstanceLock } from '../src/bootstrap/instance-guard.js';
 import { validateEnv } from '../src/config/env.validation.js';
+import { registerLivenessRoute } from '../src/lifecycle/presentation/liveness.route.js';
 import { ApplicationLifecycleService } from '../src/lifecycle/application/application-lifecycle.service.js';
 import { DATABASE, type IDatabase } from '../src/persistence/application/database.port.js';
 import { cleanup, NO_PROCESSES, tempDir } from './support/harness.js';
@@ -31,6 +32,7 @@ describe('/api/health (supertest, in-process)', () => {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(held)] }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
     app.setGlobalPrefix('api');
+    registerLivenessRoute(app.getHttpAdapter().getInstance());
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     lifecycle = app.get(ApplicationLifecycleService);
@@ -91,7 +93,8 @@ describe('/api/health (supertest, in-process)', () => {
     });
 
     it('answers live and ready', async () => {
-      await request(app.getHttpServer()).get('/api/health/live').expect(200, { status: 'ok' });
+      const live = await request(app.getHttpServer()).get('/api/health/live').expect(200, { status: 'ok' });
+      expect(live.headers['cache-control']).toBe('no-store');
       const ready = await request(app.getHttpServer()).get('/api/health/ready').expect(200);
       expect(ready.body.status).toBe('ok');
     });

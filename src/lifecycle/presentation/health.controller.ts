@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { ApplicationLifecycleService } from '../application/application-lifecycle.service.js';
@@ -6,7 +6,10 @@ import { AGENT_STATS } from '../application/lifecycle.tokens.js';
 import type { IAgentStats } from '../application/ports/agent-stats.port.js';
 import { DATABASE, type IDatabase } from '../../persistence/application/database.port.js';
 
-/** `/api/health`: terminus checks plus who this instance is. Nothing secret: no env, no argv. */
+/**
+ * `/api/health` and `/api/health/ready`: terminus checks plus who this instance is.
+ * Nothing secret: no env, no argv. (`/api/health/live` is in liveness.route.ts.)
+ */
 @Controller('health')
 export class HealthController {
   private readonly checks = [() => this.lifecycleIndicator(), () => this.databaseIndicator(), () => this.agentsIndicator()];
@@ -34,13 +37,6 @@ export class HealthController {
       const result = error.getResponse() as HealthCheckResult;
       throw new ServiceUnavailableException({ ...result, ...this.metadata(result) });
     }
-  }
-
-  /** Liveness: the event loop answers. Deliberately checks nothing else, so it stays cheap. */
-  @Get('live')
-  @Header('Cache-Control', 'no-store')
-  live() {
-    return { status: 'ok' };
   }
 
   /** Readiness: 503 from the moment shutdown begins, or while the database is unusable. */
