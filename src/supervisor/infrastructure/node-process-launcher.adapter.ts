@@ -69,9 +69,18 @@ export class NodeProcessLauncher implements IProcessLauncher {
     }
   }
 
-  /** Any live (non-zombie) member: zombies are dead, and init may be slow to reap them. */
+  /**
+   * Any live (non-zombie) member. kill(-pgid, 0) answers "no members" cheaply;
+   * only when some remain is /proc read, because zombies (which init may be slow
+   * to reap) count there but are already dead.
+   */
   groupAlive(pgid: number): boolean {
-    if (process.platform !== 'linux') return this.signalGroup(pgid, '0');
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return false;
+    }
+    if (process.platform !== 'linux') return true;
     for (const entry of readdirSync('/proc')) {
       if (entry.charCodeAt(0) > 57) continue;
       const fields = statFields(entry);
