@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
-import lockfile from 'proper-lockfile';
+import type * as ProperLockfile from 'proper-lockfile';
 import type { IFileSystem } from '../application/ports/file-system.port.js';
 import type {
   IInstanceLockManager,
@@ -21,6 +21,21 @@ export interface PidLockManagerOptions {
   /** A lock with no PID file describing it is stale once unrefreshed this long. @default 3000 */
   readonly unrefreshedMs?: number;
   readonly log?: (level: 'warn' | 'error', message: string) => void;
+}
+
+type Lockfile = typeof ProperLockfile;
+let lockfileModule: Lockfile | null = null;
+
+/**
+ * proper-lockfile (with graceful-fs and signal-exit) costs ~14 ms to load: a
+ * refusal proven from the PID file alone never pays for it.
+ */
+async function loadLockfile(): Promise<Lockfile> {
+  if (!lockfileModule) {
+    const imported = (await import('proper-lockfile')) as Lockfile & { default?: Lockfile };
+    lockfileModule = imported.default ?? imported;
+  }
+  return lockfileModule;
 }
 
 /** proper-lockfile's own mtime staleness would break a live holder after a long stall; we prove staleness ourselves. */
@@ -61,8 +76,10 @@ export class PidLockManager implements IInstanceLockManager {
     this.options.fs.ensureWritableDir(dirname(this.paths.pidFile));
     if (request.inheritFrom) return this.inherit(request);
     // Long enough for a dead holder's lock (no PID file) to age past `unrefreshedMs`.
+    const first = this.inspector.inspect();
+    if (first.kind === 'held') throw new InstanceAlreadyRunningError(first.holder, first.reason);
     const deadline = Date.now() + (this.options.unrefreshedMs ?? 3000) + 1500;
-    let lastVerdict: LockVerdict = { kind: 'free' };
+    let lastVerdict: LockVerdict = first;
     while (Date.now() < deadline) {
       const taken = await this.tryTake(request);
       if (taken) return taken;
@@ -106,7 +123,7 @@ export class PidLockManager implements IInstanceLockManager {
     if (!held.release) return;
     this.removeOwnPidFile(held.record);
     try {
-      lockfile.unlockSync(this.paths.pidFile, { realpath: false, lockfilePath: this.paths.lockDir });
+      lockfileModule?.unlockSync(this.paths.pidFile, { realpath: false, lockfilePath: this.paths.lockDir });
     } catch {
       // Already gone (compromised) or released by proper-lockfile's own exit hook.
     }
@@ -141,6 +158,7 @@ export class PidLockManager implements IInstanceLockManager {
 
   /** One attempt at proper-lockfile's mkdir; on success, records us in the PID file. */
   private async tryTake(request: LockRequest): Promise<ProcessLock | null> {
+    const lockfile = await loadLockfile();
     let release: () => Promise<void>;
     try {
       release = await lockfile.lock(this.paths.pidFile, {
@@ -200,6 +218,7 @@ export class PidLockManager implements IInstanceLockManager {
   }
 
   private async withGate<T>(work: () => Promise<T> | T): Promise<T | null> {
+    const lockfile = await loadLockfile();
     let release: () => Promise<void>;
     try {
       // A key of its own: proper-lockfile tracks held locks by file, and the gate must not replace the main lock's entry.

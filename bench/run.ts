@@ -1,0 +1,141 @@
+/**
+ * procguard benchmark: `npm run bench` (builds first). Prints machine facts and
+ * a table where every figure stands beside a baseline measured in the same
+ * run, and writes everything to .bench/last.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { killAllChildren } from './lib/procs.js';
+import { coldStartRows, duplicateRows, lockRows, recoveryRows, shutdownRows, throughputRows } from './lib/rows.js';
+import { assertBuilt, ROOT } from './lib/servers.js';
+import { errorRow, renderTable, type Row } from './lib/table.js';
+import { errorMessage, removeTempDirs } from './lib/util.js';
+import { benchLock } from './scenarios/lock.js';
+import { benchShutdown } from './scenarios/shutdown.js';
+import { benchBareStart, benchColdStart, benchDuplicate, benchNodeNoop, benchRecovery } from './scenarios/startup.js';
+import { benchThroughput } from './scenarios/throughput.js';
+import { benchSupervisor } from './scenarios/supervisor.js';
+import { supervisorRows } from './lib/supervisor-rows.js';
+
+/** Hard ceiling for the whole run; the brief asks for about three minutes. */
+const WATCHDOG_MS = 5 * 60_000;
+
+const cleanup = () => {
+  killAllChildren();
+  removeTempDirs();
+};
+process.on('exit', cleanup);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    console.error(`\nbench: ${signal}, killing child processes`);
+    cleanup();
+    process.exit(130);
+  });
+}
+const watchdog = setTimeout(() => {
+  console.error(`bench: still running after ${WATCHDOG_MS / 1000} s; giving up`);
+  cleanup();
+  process.exit(1);
+}, WATCHDOG_MS);
+watchdog.unref();
+
+const machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+  totalMemoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+  node: process.version,
+  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  date: new Date().toISOString(),
+};
+
+/** The commit measured, marked dirty when src/ has uncommitted changes. */
+function gitRevision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', timeout: 5000 }).trim();
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? ' (src/ has uncommitted changes)' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+const revision = gitRevision();
+
+const results: Record<string, unknown> = {};
+const rows: Row[] = [];
+let failures = 0;
+
+/** Runs one scenario; on failure records the error for its rows and carries on. */
+async function scenario<T>(
+  key: string,
+  id: string,
+  title: string,
+  work: () => Promise<T>,
+  toRows?: (result: T) => Row[],
+): Promise<T | undefined> {
+  const t0 = performance.now();
+  process.stderr.write(`  [${id}] ${title} ... `);
+  try {
+    const result = await work();
+    results[key] = result;
+    if (toRows) rows.push(...toRows(result));
+    process.stderr.write(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    return result;
+  } catch (error) {
+    failures++;
+    results[key] = { error: errorMessage(error) };
+    if (toRows) rows.push(errorRow(id, title, errorMessage(error)));
+    process.stderr.write(`FAILED: ${errorMessage(error).split('\n')[0]}\n`);
+    killAllChildren();
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  console.log('procguard benchmark');
+  console.log(`  CPU     ${machine.cpu} (${machine.cores} cores)`);
+  console.log(`  Memory  ${machine.totalMemoryGiB} GiB`);
+  console.log(`  Node    ${machine.node} on ${machine.platform}`);
+  console.log(`  Date    ${machine.date}`);
+  console.log(`  Commit  ${revision}`);
+  console.log('  Note    load generator, servers and this script share the same cores;');
+  console.log('          PROCESSES_CONFIG is pinned to an empty list for rows 1-6; row 7 drives the supervisor in-process.\n');
+  assertBuilt();
+
+  const noop = await scenario('nodeNoop', '0', 'baseline: node -e 0 spawn -> exit', () => benchNodeNoop(10));
+  const bareStart = await scenario('bareHttpStart', '0', 'baseline: bare node:http spawn -> first 200', () =>
+    benchBareStart(5),
+  );
+  await scenario('lock', '1', 'lock acquire+release x2000 (+ bare proper-lockfile)', () => benchLock(2000, 100), lockRows);
+  const cold = await scenario('coldStart', '2', 'cold start', () => benchColdStart(5), (r) =>
+    coldStartRows(r, noop, bareStart),
+  );
+  await scenario('recoveryAfterKill9', '3', 'restart after kill -9', () => benchRecovery(5), (r) => recoveryRows(r, cold));
+  await scenario('duplicateRefusal', '4', 'duplicate start refusal', () => benchDuplicate(10), (r) => duplicateRows(r, noop));
+  await scenario('throughput', '5', 'throughput (autocannon, 4 x (1 s warm-up + 5 s))', () => benchThroughput(5, 1), throughputRows);
+  await scenario('shutdown', '6', 'SIGTERM under keep-alive load and idle', () => benchShutdown(3), shutdownRows);
+  await scenario('supervisor', '7', 'supervisor: respawn, stop 100, statusAll 500, memory', () => benchSupervisor(20), supervisorRows);
+
+  const durationSec = Math.round((performance.now() - started) / 100) / 10;
+  console.log(`\n${renderTable(rows)}\n`);
+  console.log(`Total bench time ${durationSec} s${failures > 0 ? `, ${failures} scenario(s) failed` : ''}.`);
+
+  const outDir = join(ROOT, '.bench');
+  mkdirSync(outDir, { recursive: true });
+  const outFile = join(outDir, 'last.json');
+  writeFileSync(outFile, `${JSON.stringify({ machine, revision, durationSec, failures, results, rows }, null, 2)}\n`);
+  console.log(`Results written to ${outFile}`);
+  if (failures > 0) process.exitCode = 1;
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    clearTimeout(watchdog);
+    cleanup();
+  });
