@@ -6,6 +6,7 @@ import type { InfrastructureModuleOptions } from './lifecycle/infrastructure/inf
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { PersistenceModule } from './persistence/persistence.module.js';
 import { SupervisorModule } from './supervisor/supervisor.module.js';
+import { HistoryModule } from './history/history.module.js';
 
 @Module({})
 export class AppModule {
@@ -23,6 +24,7 @@ export class AppModule {
         PersistenceModule,
         LifecycleModule,
         SupervisorModule,
+        HistoryModule,
         ...extra,
       ],
     };

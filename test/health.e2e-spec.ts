@@ -55,13 +55,13 @@ describe('/api/health (supertest, in-process)', () => {
         status: 'ok',
         info: {
           lifecycle: { status: 'up', state: 'running' },
-          database: { status: 'up', schemaVersion: 1, journalMode: 'wal' },
+          database: { status: 'up', schemaVersion: 2, journalMode: 'wal' },
           agents: { status: 'up', active: 0, total: 0, processes: {} },
         },
         error: {},
         details: {
           lifecycle: { status: 'up', state: 'running' },
-          database: { status: 'up', schemaVersion: 1, journalMode: 'wal' },
+          database: { status: 'up', schemaVersion: 2, journalMode: 'wal' },
           agents: { status: 'up', active: 0, total: 0, processes: {} },
         },
         pid: process.pid,

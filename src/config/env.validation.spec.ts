@@ -31,6 +31,10 @@ describe('validateEnv', () => {
         PROCESSES_CONFIG_EXPLICIT: false,
         API_TOKEN: null,
         READY_REQUIRES: [],
+        EVENT_RETENTION: 1000,
+        EVENTS_FILE: '/srv/procguard/data/events.jsonl',
+        RECONCILE_INTERVAL_MS: 5000,
+        SSE_HEARTBEAT_MS: 15000,
       });
     });
 

@@ -17,6 +17,14 @@ export interface AppEnv {
   readonly API_TOKEN: string | null;
   /** Processes readiness waits for. */
   readonly READY_REQUIRES: readonly string[];
+  /** Events kept per process in the database. */
+  readonly EVENT_RETENTION: number;
+  /** JSON-lines copy of the event log. */
+  readonly EVENTS_FILE: string;
+  /** Reconciler period (jittered ±20 %). */
+  readonly RECONCILE_INTERVAL_MS: number;
+  /** Comment line sent on idle SSE streams. */
+  readonly SSE_HEARTBEAT_MS: number;
 }
 
 /** Thrown with every problem at once, each naming the variable and the reason. */
@@ -75,6 +83,10 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd()): AppEnv {
     PROCESSES_CONFIG_EXPLICIT: text('PROCESSES_CONFIG') !== undefined,
     API_TOKEN: token(text('API_TOKEN'), problems),
     READY_REQUIRES: nameList('READY_REQUIRES', text('READY_REQUIRES'), problems),
+    EVENT_RETENTION: int('EVENT_RETENTION', 1000, 10, 1_000_000),
+    EVENTS_FILE: path('EVENTS_FILE', resolve(DATA_DIR, 'events.jsonl')),
+    RECONCILE_INTERVAL_MS: int('RECONCILE_INTERVAL_MS', 5000, 100, 3_600_000),
+    SSE_HEARTBEAT_MS: int('SSE_HEARTBEAT_MS', 15000, 100, 600_000),
   };
   if (problems.length > 0) throw new EnvValidationError(problems);
   return env;

@@ -17,7 +17,12 @@ import {
   PROCESS_LAUNCHER,
   PROCESS_SPECS,
   READINESS_PROBE,
+  RECONCILE_INTERVAL,
 } from './application/supervisor.tokens.js';
+import { DESIRED_STATE } from './application/ports/desired-state.port.js';
+import { SqliteDesiredStateStore } from './infrastructure/sqlite-desired-state.adapter.js';
+import { SQLITE_CONNECTION } from '../persistence/application/database.port.js';
+import type { Database } from 'better-sqlite3';
 import { JsonChildRegistry } from './infrastructure/json-child-registry.adapter.js';
 import { NetReadinessProbe } from './infrastructure/net-readiness.probe.js';
 import { NodeProcessLauncher } from './infrastructure/node-process-launcher.adapter.js';
@@ -65,6 +70,12 @@ const env = (config: ConfigService) => ({
       provide: PROCESS_SPECS,
       inject: [PROCESS_CONFIG_SOURCE],
       useFactory: (source: IProcessConfigSource) => source.load(),
+    },
+    { provide: DESIRED_STATE, inject: [SQLITE_CONNECTION], useFactory: (db: Database) => new SqliteDesiredStateStore(db) },
+    {
+      provide: RECONCILE_INTERVAL,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => config.getOrThrow<number>('RECONCILE_INTERVAL_MS'),
     },
     ProcessManager,
     SupervisorStats,

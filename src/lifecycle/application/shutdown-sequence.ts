@@ -16,9 +16,11 @@ export interface StepOutcome {
 
 /** Well-known step orders, so features slot in without knowing each other. */
 export const SHUTDOWN_ORDER = {
+  closeStreams: 50,
   drainHttp: 100,
   stopAgents: 200,
   closeApplication: 300,
+  flushEvents: 350,
   closeDatabase: 400,
   releaseLock: 900,
 } as const;

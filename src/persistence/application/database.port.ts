@@ -14,3 +14,6 @@ export interface IDatabase {
 }
 
 export const DATABASE = Symbol('IDatabase');
+
+/** The raw better-sqlite3 connection, for infrastructure adapters only. */
+export const SQLITE_CONNECTION = Symbol('SqliteConnection');

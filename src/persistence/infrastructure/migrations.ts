@@ -21,6 +21,31 @@ export const MIGRATIONS: readonly Migration[] = [
         stop_reason TEXT
       );`,
   },
+  {
+    version: 2,
+    name: 'process events and desired state',
+    sql: `
+      CREATE TABLE process_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        instance_index INTEGER NOT NULL,
+        from_state TEXT NOT NULL,
+        to_state TEXT NOT NULL,
+        pid INTEGER,
+        exit_code INTEGER,
+        signal TEXT,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL,
+        backend_instance_id TEXT NOT NULL
+      );
+      CREATE INDEX process_events_by_name ON process_events (name, id);
+      CREATE TABLE desired_state (
+        name TEXT PRIMARY KEY,
+        desired TEXT NOT NULL CHECK (desired IN ('running', 'stopped')),
+        source TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -66,8 +66,8 @@ export class ManagedProcess {
   }
 
   /** Idempotent: a starting or running process just reports its status. */
-  start(): Promise<ProcessStatus> {
-    return this.enqueue(() => this.doStart('start requested'));
+  start(reason = 'start requested'): Promise<ProcessStatus> {
+    return this.enqueue(() => this.doStart(reason));
   }
 
   stop(timeoutMs = this.instance.spec.killTimeoutMs, reason = 'stop requested'): Promise<ProcessStatus> {
@@ -234,6 +234,17 @@ export class ManagedProcess {
       reason,
       at: new Date(this.now()).toISOString(),
     });
+  }
+
+  /**
+   * False when the PID we track now has another kernel start time (only
+   * possible if its exit was missed); true when it is ours or nothing runs.
+   */
+  identityHolds(): boolean {
+    const child = this.child;
+    if (!child || child.startTime === null) return true;
+    const now = this.deps.launcher.startTimeOf(child.pid);
+    return now === child.startTime;
   }
 
   /** For a forced exit: SIGKILL this instance's group at once. */

@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { INSTANCE_ID } from '../../lifecycle/application/lifecycle.tokens.js';
 import { matchesPattern } from '../domain/name-pattern.js';
 import { expandInstances, sameSpec, type ProcessSpec } from '../domain/process-spec.js';
 import { UnknownProcessError } from '../domain/supervisor.errors.js';
 import { ManagedProcess } from './managed-process.js';
 import type { IChildRegistry } from './ports/child-registry.port.js';
+import { DESIRED_STATE, InMemoryDesiredState, type Desired, type IDesiredStateStore } from './ports/desired-state.port.js';
 import type { IOutputStore } from './ports/output-store.port.js';
 import type { IProcessLauncher } from './ports/process-launcher.port.js';
 import type { IReadinessProbe } from './ports/readiness-probe.port.js';
@@ -36,6 +37,7 @@ export class ProcessManager {
     @Inject(OUTPUT_STORE) private readonly output: IOutputStore,
     @Inject(CHILD_REGISTRY) private readonly registry: IChildRegistry,
     @Inject(INSTANCE_ID) private readonly instanceId: string,
+    @Optional() @Inject(DESIRED_STATE) private readonly desired: IDesiredStateStore = new InMemoryDesiredState(),
   ) {}
 
   /** Declares the specs (no process starts). */
@@ -47,8 +49,36 @@ export class ProcessManager {
     this.listeners.push(listener);
   }
 
-  async start(name: string): Promise<ProcessStatus> {
-    return this.get(name).start();
+  async start(name: string, reason?: string): Promise<ProcessStatus> {
+    return this.get(name).start(reason);
+  }
+
+  /** An operator's start: remembered, so it still holds after a backend restart. */
+  async operatorStart(name: string): Promise<ProcessStatus> {
+    const managed = this.get(name);
+    this.desired.set(name, 'running', 'operator');
+    return managed.start('start requested by an operator');
+  }
+
+  /** An operator's stop: remembered; the process stays stopped across restarts. */
+  async operatorStop(name: string): Promise<ProcessStatus> {
+    const managed = this.get(name);
+    this.desired.set(name, 'stopped', 'operator');
+    return managed.stop(undefined, 'stop requested by an operator');
+  }
+
+  /**
+   * What should be true of `name`: the operator's stored intent, else "running"
+   * for `autorestart: always`, else nothing to enforce.
+   */
+  desiredOf(name: string): Desired | null {
+    const managed = this.get(name);
+    return this.desired.get(name) ?? (managed.instance.spec.autorestart === 'always' ? 'running' : null);
+  }
+
+  /** See ManagedProcess.identityHolds. */
+  identityHolds(name: string): boolean {
+    return this.get(name).identityHolds();
   }
 
   /** Starts the first `count` (default: all) instances of a declared process. */
@@ -60,12 +90,17 @@ export class ProcessManager {
     return Promise.all(instances.map((p) => p.start()));
   }
 
+  /** Starts every match except those an operator stopped (their intent outlives restarts). */
   async startAll(pattern = '*'): Promise<ProcessStatus[]> {
-    return Promise.all(this.matching(pattern).map((p) => p.start()));
+    const targets = this.matching(pattern);
+    for (const p of targets) {
+      if (this.desired.get(p.name) === 'stopped') this.logger.log(`${p.name}: left stopped, as an operator asked`);
+    }
+    return Promise.all(targets.filter((p) => this.desired.get(p.name) !== 'stopped').map((p) => p.start()));
   }
 
-  async stop(name: string, timeoutMs?: number): Promise<ProcessStatus> {
-    return this.get(name).stop(timeoutMs);
+  async stop(name: string, timeoutMs?: number, reason?: string): Promise<ProcessStatus> {
+    return this.get(name).stop(timeoutMs, reason);
   }
 
   async stopAll(pattern = '*', timeoutMs?: number): Promise<ProcessStatus[]> {
@@ -137,6 +172,8 @@ export class ProcessManager {
         this.remove(old);
       }
       this.add(spec);
+      // A new or changed declaration is the config speaking: earlier operator intent no longer applies.
+      this.desired.clear(this.instancesOf(spec.name).map((p) => p.name));
       await Promise.all(this.instancesOf(spec.name).map((p) => p.start()));
       (old ? report.restarted : report.started).push(spec.name);
     }

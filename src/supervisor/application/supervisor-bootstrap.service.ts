@@ -7,7 +7,15 @@ import type { IChildRegistry } from './ports/child-registry.port.js';
 import type { IOutputStore } from './ports/output-store.port.js';
 import type { IProcessLauncher } from './ports/process-launcher.port.js';
 import { ProcessManager } from './process-manager.service.js';
-import { CHILD_REGISTRY, OUTPUT_STORE, PROCESS_CONFIG_SOURCE, PROCESS_LAUNCHER, PROCESS_SPECS } from './supervisor.tokens.js';
+import { Reconciler } from './reconciler.js';
+import {
+  CHILD_REGISTRY,
+  OUTPUT_STORE,
+  PROCESS_CONFIG_SOURCE,
+  PROCESS_LAUNCHER,
+  PROCESS_SPECS,
+  RECONCILE_INTERVAL,
+} from './supervisor.tokens.js';
 
 /** Reads the process config again; throws InvalidProcessConfigError. */
 export interface IProcessConfigSource {
@@ -32,6 +40,7 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
     @Inject(CHILD_REGISTRY) private readonly registry: IChildRegistry,
     @Inject(PROCESS_LAUNCHER) private readonly launcher: IProcessLauncher,
     @Inject(OUTPUT_STORE) private readonly output: IOutputStore,
+    @Inject(RECONCILE_INTERVAL) private readonly reconcileIntervalMs: number,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -41,10 +50,15 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
       this.logger[level](`Orphan of a previous instance: ${r.name} (pid ${r.pid}): ${r.result}`);
     }
     this.manager.declare(this.specs);
+    const reconciler = new Reconciler(this.manager, this.reconcileIntervalMs, (c) =>
+      this.logger.warn(`${c.name}: ${c.reason} (${c.action})`),
+    );
     this.lifecycle.registerShutdownStep({
       name: 'stop agents',
       order: SHUTDOWN_ORDER.stopAgents,
       run: async () => {
+        // First, so no correction restarts what shutdown is stopping.
+        reconciler.stop();
         await this.manager.shutdown();
         await this.output.close();
       },
@@ -53,6 +67,7 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
     this.lifecycle.registerReloadHandler('process config', () => this.reload());
     if (this.specs.length === 0) this.logger.log(`No processes declared (${this.source.path})`);
     await this.manager.startAll();
+    reconciler.start();
   }
 
   /** An invalid new file is rejected as a whole; the running set stays as it is. */

@@ -7,3 +7,5 @@ export const CHILD_REGISTRY = Symbol('IChildRegistry');
 export const PROCESS_SPECS = Symbol('ProcessSpecs');
 /** Reads and validates the process config again (for SIGHUP reloads). */
 export const PROCESS_CONFIG_SOURCE = Symbol('IProcessConfigSource');
+/** Reconciler period in ms. */
+export const RECONCILE_INTERVAL = Symbol('ReconcileIntervalMs');

@@ -60,14 +60,14 @@ export class ProcessesController {
   @HttpCode(200)
   @UseGuards(MutationAuthGuard)
   start(@Param('name', ProcessNamePipe) name: string): Promise<ProcessStatus> {
-    return this.manager.start(name);
+    return this.manager.operatorStart(name);
   }
 
   @Post(':name/stop')
   @HttpCode(200)
   @UseGuards(MutationAuthGuard)
   stop(@Param('name', ProcessNamePipe) name: string): Promise<ProcessStatus> {
-    return this.manager.stop(name);
+    return this.manager.operatorStop(name);
   }
 
   @Post(':name/restart')

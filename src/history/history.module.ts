@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Database } from 'better-sqlite3';
+import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
+import { SQLITE_CONNECTION } from '../persistence/application/database.port.js';
+import { EVENT_RETENTION, EventRecorder } from './application/event-recorder.service.js';
+import { EVENT_SINKS, EVENT_STORE } from './application/ports/event-store.port.js';
+import { HistoryBootstrap } from './history-bootstrap.service.js';
+import { JsonLinesEventSink } from './infrastructure/json-lines-event.sink.js';
+import { SqliteEventStore } from './infrastructure/sqlite-event-store.adapter.js';
+import { EventStreamsRegistry } from './presentation/event-streams.registry.js';
+import { EventsController, SSE_HEARTBEAT_MS } from './presentation/events.controller.js';
+import { HistoryController } from './presentation/history.controller.js';
+
+/** The durable event log of managed processes: SQLite store, JSON-lines sink, history and SSE. */
+@Module({
+  imports: [LifecycleModule],
+  controllers: [HistoryController, EventsController],
+  providers: [
+    { provide: EVENT_STORE, inject: [SQLITE_CONNECTION], useFactory: (db: Database) => new SqliteEventStore(db) },
+    {
+      provide: EVENT_SINKS,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => [new JsonLinesEventSink(config.getOrThrow<string>('EVENTS_FILE'))],
+    },
+    { provide: EVENT_RETENTION, inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow<number>('EVENT_RETENTION') },
+    { provide: SSE_HEARTBEAT_MS, inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow<number>('SSE_HEARTBEAT_MS') },
+    EventRecorder,
+    EventStreamsRegistry,
+    HistoryBootstrap,
+  ],
+  exports: [EventRecorder],
+})
+export class HistoryModule {}

@@ -1,0 +1,40 @@
+import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import { ProcessManager } from '../../supervisor/application/process-manager.service.js';
+import { EventRecorder } from '../application/event-recorder.service.js';
+import type { StoredEvent } from '../domain/stored-event.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const MAX_LIMIT = 500;
+
+/** `GET /api/processes/:name/history?limit=&before=`: newest first, paged by event id. */
+@Controller('processes')
+export class HistoryController {
+  constructor(
+    private readonly recorder: EventRecorder,
+    private readonly manager: ProcessManager,
+  ) {}
+
+  @Get(':name/history')
+  history(
+    @Param('name') name: string,
+    @Query('limit') limit?: string,
+    @Query('before') before?: string,
+  ): { name: string; events: StoredEvent[]; nextBefore: number | null } {
+    if (!NAME.test(name)) throw new BadRequestException(`"${name.slice(0, 80)}" is not a valid process name`);
+    const size = wholeNumber('limit', limit, 50, 1, MAX_LIMIT);
+    const beforeId = before === undefined ? undefined : wholeNumber('before', before, 0, 1, Number.MAX_SAFE_INTEGER);
+    const events = this.recorder.page(name, size, beforeId);
+    if (events.length === 0 && beforeId === undefined && !this.manager.has(name)) {
+      throw new NotFoundException(`No process named "${name}" is declared or has history`);
+    }
+    return { name, events, nextBefore: events.length === size ? events[events.length - 1].id : null };
+  }
+}
+
+function wholeNumber(field: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new BadRequestException(`"${field}" must be a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
