@@ -42,7 +42,7 @@ describe('migrate', () => {
 
       // Assert
       expect(version).toBe(LATEST_SCHEMA_VERSION);
-      expect(tables(db)).toEqual(['instance_runs', 'schema_migrations']);
+      expect(tables(db)).toEqual(['desired_state', 'instance_runs', 'process_events', 'schema_migrations', 'sqlite_sequence']);
       expect(currentVersion(db)).toBe(LATEST_SCHEMA_VERSION);
     });
 
@@ -108,6 +108,19 @@ describe('migrate', () => {
     });
   });
 
+  describe('when a version-1 file meets this build (real migration 2)', () => {
+    it('adds the event log and desired state and keeps the instance runs', () => {
+      migrate(db, MIGRATIONS.filter((m) => m.version === 1));
+      db.prepare('INSERT INTO instance_runs (instance_id, pid, started_at) VALUES (?, ?, ?)').run('i-1', 42, '2024-01-01T00:00:00Z');
+
+      expect(migrate(db)).toBe(2);
+
+      expect(tables(db)).toEqual(expect.arrayContaining(['process_events', 'desired_state', 'instance_runs']));
+      expect(db.prepare('SELECT instance_id FROM instance_runs').all()).toEqual([{ instance_id: 'i-1' }]);
+      expect(() => db.prepare("INSERT INTO desired_state VALUES ('x', 'paused', 'op', 'now')").run()).toThrow(/CHECK constraint/);
+    });
+  });
+
   describe('when at version 1 and a version 2 is added', () => {
     it('applies only version 2', () => {
       // Arrange
@@ -130,11 +143,11 @@ describe('migrate', () => {
 
     it('rolls a failing version 2 back entirely and stays at version 1', () => {
       // Arrange
-      migrate(db);
+      migrate(db, MIGRATIONS.filter((m) => m.version === 1));
       const broken: Migration = { version: 2, name: 'broken', sql: 'CREATE TABLE half_done (x); INSERT INTO no_such_table VALUES (1);' };
 
       // Act
-      const act = () => migrate(db, [...MIGRATIONS, broken]);
+      const act = () => migrate(db, [...MIGRATIONS.filter((m) => m.version === 1), broken]);
 
       // Assert
       expect(act).toThrow(/no such table/);
