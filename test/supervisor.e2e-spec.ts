@@ -86,6 +86,7 @@ processes:
   });
 
   describe('when a child hangs (alive, port closed)', () => {
+    // The grace gives the replacement time to bind its port under a loaded CI machine.
     it('is restarted by its readiness probe', async () => {
       const workerPort = await freePort();
       const backend = await startBackend(`
@@ -94,7 +95,7 @@ processes:
     command: node
     args: ["${fixture('hangable-server.mjs')}"]
     port: ${workerPort}
-    readiness: { tcp: true, intervalMs: 100, timeoutMs: 100, failureThreshold: 3, startupGraceMs: 0 }
+    readiness: { tcp: true, intervalMs: 100, timeoutMs: 100, failureThreshold: 3, startupGraceMs: 1500 }
     killTimeoutMs: 300
 `);
       await waitFor(async () => (await processStatus(backend, 'hangable')).state === 'running', 'the probe to pass');
