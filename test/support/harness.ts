@@ -130,15 +130,25 @@ export async function waitReady(proc: Spawned, port: number, timeoutMs = 20000):
   });
 }
 
+const handedOut = new Set<number>();
+
+/** A port the kernel reports free, never handed out twice in one test file (two calls could get the same one). */
 export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await new Promise<number>((resolvePort, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port: found } = server.address() as { port: number };
+        server.close(() => resolvePort(found));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port found');
 }
 
 export function readPidFile(dataDir: string): any | null {
