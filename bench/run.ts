@@ -19,6 +19,8 @@ import { benchBareStart, benchColdStart, benchDuplicate, benchNodeNoop, benchRec
 import { benchThroughput } from './scenarios/throughput.js';
 import { benchSupervisor } from './scenarios/supervisor.js';
 import { supervisorRows } from './lib/supervisor-rows.js';
+import { benchHistory } from './scenarios/history.js';
+import { historyRows } from './lib/history-rows.js';
 
 /** Hard ceiling for the whole run; the brief asks for about three minutes. */
 const WATCHDOG_MS = 5 * 60_000;
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
   await scenario('throughput', '5', 'throughput (autocannon, 4 x (1 s warm-up + 5 s))', () => benchThroughput(5, 1), throughputRows);
   await scenario('shutdown', '6', 'SIGTERM under keep-alive load and idle', () => benchShutdown(3), shutdownRows);
   await scenario('supervisor', '7', 'supervisor: respawn, stop 100, statusAll 500, memory', () => benchSupervisor(20), supervisorRows);
+  await scenario('history', '8', 'event log: crash loop, history p99, reconciler pass', () => benchHistory(3), historyRows);
 
   const durationSec = Math.round((performance.now() - started) / 100) / 10;
   console.log(`\n${renderTable(rows)}\n`);
