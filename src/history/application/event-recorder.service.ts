@@ -8,8 +8,8 @@ export const EVENT_RETENTION = Symbol('EventRetention');
  * Writes lifecycle events as they happen without ever slowing supervision:
  * events are buffered and written once per event-loop turn in one transaction
  * (a crash-looping child costs one INSERT each, never a commit each), then
- * handed to the other sinks and to live subscribers. A failing store or sink is
- * logged and skipped.
+ * handed to the other sinks and to live subscribers. A failing store, sink or
+ * subscriber is logged and skipped.
  */
 @Injectable()
 export class EventRecorder {
@@ -37,15 +37,7 @@ export class EventRecorder {
     const batch = this.buffer;
     this.buffer = [];
     if (batch.length === 0) return;
-    let stored: StoredEvent[];
-    try {
-      stored = this.store.append(batch);
-      this.store.prune([...new Set(batch.map((e) => e.name))], this.keepPerProcess);
-    } catch (error) {
-      // Supervision goes on; the events still reach the other sinks and live streams (without ids).
-      if (this.failures++ % 100 === 0) this.logger.error(`Event store write failed: ${(error as Error).message}`);
-      stored = batch.map((e) => ({ ...e, id: 0 }));
-    }
+    const stored = this.persist(batch);
     for (const sink of this.sinks) {
       try {
         sink.write(stored);
@@ -54,7 +46,14 @@ export class EventRecorder {
       }
     }
     for (const event of stored) {
-      for (const listener of this.listeners) listener(event);
+      for (const listener of this.listeners) {
+        // A failing subscriber must neither starve the others nor throw out of the setImmediate.
+        try {
+          listener(event);
+        } catch (error) {
+          this.logger.warn(`An event listener failed: ${(error as Error).message}`);
+        }
+      }
     }
   }
 
@@ -70,5 +69,27 @@ export class EventRecorder {
 
   since(afterId: number, limit: number): StoredEvent[] {
     return this.store.since(afterId, limit);
+  }
+
+  private persist(batch: StoredEventInput[]): StoredEvent[] {
+    let stored: StoredEvent[];
+    try {
+      stored = this.store.append(batch);
+    } catch (error) {
+      // Supervision goes on; the events still reach the other sinks and live streams (without ids).
+      this.storeFailed('write', error);
+      return batch.map((e) => ({ ...e, id: 0 }));
+    }
+    try {
+      this.store.prune([...new Set(batch.map((e) => e.name))], this.keepPerProcess);
+    } catch (error) {
+      // The batch is stored, so it keeps its ids; the next batch prunes again.
+      this.storeFailed('prune', error);
+    }
+    return stored;
+  }
+
+  private storeFailed(what: 'write' | 'prune', error: unknown): void {
+    if (this.failures++ % 100 === 0) this.logger.error(`Event store ${what} failed: ${(error as Error).message}`);
   }
 }

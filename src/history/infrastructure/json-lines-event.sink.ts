@@ -17,10 +17,11 @@ export class JsonLinesEventSink implements IEventSink {
   ) {}
 
   write(events: readonly StoredEvent[]): void {
-    const text = events.map((e) => JSON.stringify(e)).join('\n') + '\n';
+    const data = Buffer.from(events.map((e) => JSON.stringify(e)).join('\n') + '\n', 'utf8');
     if (this.fd === null) this.open();
-    if (this.size + text.length > this.maxBytes && this.size > 0) this.rotate();
-    this.size += writeSync(this.fd!, text);
+    // Bytes, not string length: multi-byte text must not overrun maxBytes.
+    if (this.size + data.length > this.maxBytes && this.size > 0) this.rotate();
+    this.size += writeSync(this.fd!, data);
   }
 
   close(): void {

@@ -2,19 +2,35 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { ProcessSpec } from '../domain/process-spec.js';
 import { UnknownProcessError } from '../domain/supervisor.errors.js';
+import { InMemoryDesiredState, type Desired } from './ports/desired-state.port.js';
 import { ProcessManager } from './process-manager.service.js';
 import type { ProcessEvent } from './process-status.js';
 import { FakeLauncher, FakeProbe, InMemoryChildRegistry, InMemoryOutputStore, specOf } from './testing/fakes.js';
 
-function setup(specs: ProcessSpec[] = []) {
+/** The in-memory intent store, with a journal of every set and clear (sources included). */
+class RecordingDesiredState extends InMemoryDesiredState {
+  readonly journal: string[] = [];
+
+  override set(name: string, desired: Desired, source = '?'): void {
+    this.journal.push(`set ${name} ${desired} by ${source}`);
+    super.set(name, desired);
+  }
+
+  override clear(names: readonly string[]): void {
+    this.journal.push(`clear ${names.join(',')}`);
+    super.clear(names);
+  }
+}
+
+function setup(specs: ProcessSpec[] = [], desired = new RecordingDesiredState()) {
   const launcher = new FakeLauncher();
   const output = new InMemoryOutputStore();
   const registry = new InMemoryChildRegistry();
-  const manager = new ProcessManager(launcher, new FakeProbe(), output, registry, 'instance-7');
+  const manager = new ProcessManager(launcher, new FakeProbe(), output, registry, 'instance-7', desired);
   manager.declare(specs);
   /** The pids launched for instance `name`, in order. */
   const pidsOf = (name: string) => launcher.children.filter((c) => c.request.name === name).map((c) => c.pid);
-  return { launcher, output, registry, manager, pidsOf };
+  return { launcher, output, registry, manager, pidsOf, desired };
 }
 
 const states = (statuses: { name: string; state: string }[]) => statuses.map((s) => `${s.name}:${s.state}`);
@@ -306,6 +322,159 @@ describe('ProcessManager', () => {
       expect(report.unchanged).toEqual(['web']);
       expect(launcher.launchCount).toBe(0);
       expect(manager.status('web').state).toBe('stopped');
+    });
+  });
+
+  describe('when an operator starts a process', () => {
+    it('stores the intent "running" before starting it', async () => {
+      // Arrange
+      const { manager, desired } = setup([specOf({ name: 'job', autorestart: 'never' })]);
+      const seen: ProcessEvent[] = [];
+      manager.onEvent((event) => seen.push(event));
+
+      // Act
+      const status = await manager.operatorStart('job');
+
+      // Assert
+      expect(desired.journal).toEqual(['set job running by operator']);
+      expect(desired.get('job')).toBe('running');
+      expect(status.state).toBe('running');
+      expect(seen[0]).toMatchObject({ from: 'stopped', to: 'starting', reason: 'start requested by an operator' });
+    });
+  });
+
+  describe('when an operator stops a process', () => {
+    it('stores the intent "stopped" and stops it', async () => {
+      // Arrange
+      const { launcher, manager, desired } = setup([specOf({ name: 'web' })]);
+      await manager.start('web');
+
+      // Act
+      const status = await manager.operatorStop('web');
+
+      // Assert
+      expect(desired.journal).toEqual(['set web stopped by operator']);
+      expect(desired.get('web')).toBe('stopped');
+      expect(status).toMatchObject({ state: 'stopped', reason: 'stop requested by an operator' });
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM']);
+    });
+  });
+
+  describe('when an operator restarts a process they had stopped', () => {
+    it('stores the intent "running" again, so the reconciler does not stop it', async () => {
+      // Arrange
+      const { manager, desired } = setup([specOf({ name: 'web' })]);
+      await manager.operatorStop('web');
+
+      // Act
+      const status = await manager.operatorRestart('web');
+
+      // Assert
+      expect(desired.get('web')).toBe('running');
+      expect(desired.journal).toEqual(['set web stopped by operator', 'set web running by operator']);
+      expect(status.state).toBe('running');
+    });
+  });
+
+  describe('when an operator names an undeclared process', () => {
+    it.each<[string, (m: ProcessManager) => Promise<unknown>]>([
+      ['operatorStart', (m) => m.operatorStart('nope')],
+      ['operatorStop', (m) => m.operatorStop('nope')],
+    ])('%s rejects and stores no intent', async (_label, act) => {
+      // Arrange
+      const { manager, desired, launcher } = setup([specOf({ name: 'web' })]);
+
+      // Act
+      const result = act(manager);
+
+      // Assert
+      await expect(result).rejects.toThrow(UnknownProcessError);
+      expect(desired.journal).toEqual([]);
+      expect(launcher.launchCount).toBe(0);
+    });
+  });
+
+  describe('when startAll runs after an operator stopped some instances', () => {
+    it('starts every other match and leaves those stopped', async () => {
+      // Arrange
+      const { launcher, manager } = setup([specOf({ name: 'web', instances: 2 }), specOf({ name: 'worker' })]);
+      await manager.operatorStop('web-2');
+
+      // Act
+      const started = await manager.startAll();
+
+      // Assert
+      expect(states(started)).toEqual(['web-1:running', 'worker:running']);
+      expect(states(manager.statusAll())).toEqual(['web-1:running', 'web-2:stopped', 'worker:running']);
+      expect(launcher.requests.map((r) => r.name)).toEqual(['web-1', 'worker']);
+    });
+
+    it('honours an intent stored before this manager existed (a backend restart)', async () => {
+      // Arrange
+      const stored = new RecordingDesiredState();
+      stored.set('worker', 'stopped', 'operator');
+      stored.set('web', 'running', 'operator');
+      const { manager } = setup([specOf({ name: 'web' }), specOf({ name: 'worker' })], stored);
+
+      // Act
+      await manager.startAll();
+
+      // Assert
+      expect(states(manager.statusAll())).toEqual(['web:running', 'worker:stopped']);
+    });
+  });
+
+  describe('when reloaded after an operator stated intents', () => {
+    it('forgets the intent of new and changed specs and keeps that of unchanged ones', async () => {
+      // Arrange
+      const { manager, desired } = setup([specOf({ name: 'web', instances: 2 }), specOf({ name: 'worker', command: 'node' }), specOf({ name: 'steady' })]);
+      await manager.operatorStop('web-1');
+      await manager.operatorStop('web-2');
+      await manager.operatorStop('steady');
+      desired.set('fresh', 'stopped', 'a previous config');
+      await manager.operatorStop('worker');
+
+      // Act
+      const report = await manager.reload([
+        specOf({ name: 'web', instances: 2, env: { CHANGED: '1' } }),
+        specOf({ name: 'worker', command: 'bun' }),
+        specOf({ name: 'steady' }),
+        specOf({ name: 'fresh' }),
+      ]);
+
+      // Assert
+      expect(report).toEqual({ started: ['fresh'], stopped: [], restarted: ['web', 'worker'], unchanged: ['steady'] });
+      expect(['web-1', 'web-2', 'worker', 'fresh', 'steady'].map((n) => desired.get(n))).toEqual([null, null, null, null, 'stopped']);
+      expect(states(manager.statusAll())).toEqual(['steady:stopped', 'web-1:running', 'web-2:running', 'worker:running', 'fresh:running']);
+    });
+  });
+
+  describe('when asked what a process should be', () => {
+    it.each<[string, Desired | null, Partial<ProcessSpec>, Desired | null]>([
+      ['autorestart "always", no intent', 'running', { autorestart: 'always' }, null],
+      ['autorestart "on-failure", no intent', null, { autorestart: 'on-failure' }, null],
+      ['autorestart "never", no intent', null, { autorestart: 'never' }, null],
+      ['autorestart "always", stopped by an operator', 'stopped', { autorestart: 'always' }, 'stopped'],
+      ['autorestart "never", started by an operator', 'running', { autorestart: 'never' }, 'running'],
+    ])('with %s, answers %p', (_label, expected, fields, stored) => {
+      // Arrange
+      const desired = new RecordingDesiredState();
+      if (stored) desired.set('web', stored);
+      const { manager } = setup([specOf({ name: 'web', ...fields })], desired);
+
+      // Act
+      const answer = manager.desiredOf('web');
+
+      // Assert
+      expect(answer).toBe(expected);
+    });
+
+    it('throws UnknownProcessError for an undeclared name', () => {
+      // Arrange
+      const { manager } = setup([specOf({ name: 'web' })]);
+
+      // Act & Assert
+      expect(() => manager.desiredOf('nope')).toThrow(UnknownProcessError);
     });
   });
 });

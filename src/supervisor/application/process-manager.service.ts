@@ -60,6 +60,13 @@ export class ProcessManager {
     return managed.start('start requested by an operator');
   }
 
+  /** An operator's restart: also an intent that the process runs. */
+  async operatorRestart(name: string): Promise<ProcessStatus> {
+    const managed = this.get(name);
+    this.desired.set(name, 'running', 'operator');
+    return managed.restart();
+  }
+
   /** An operator's stop: remembered; the process stays stopped across restarts. */
   async operatorStop(name: string): Promise<ProcessStatus> {
     const managed = this.get(name);

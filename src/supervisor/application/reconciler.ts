@@ -18,6 +18,8 @@ const JITTER = 0.2;
 export class Reconciler {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private running = false;
+  /** Set by stop(): a pass under way makes no further corrections (shutdown is stopping the agents). */
+  private halted = false;
 
   constructor(
     private readonly manager: ProcessManager,
@@ -28,11 +30,13 @@ export class Reconciler {
 
   start(): void {
     this.running = true;
+    this.halted = false;
     this.schedule();
   }
 
   stop(): void {
     this.running = false;
+    this.halted = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -41,6 +45,7 @@ export class Reconciler {
   async pass(): Promise<Correction[]> {
     const corrections: Correction[] = [];
     for (const status of this.manager.statusAll('*')) {
+      if (this.halted) break;
       const desired = this.manager.desiredOf(status.name);
       const live = status.state === 'running' || status.state === 'starting';
       let correction: Correction | null = null;

@@ -74,6 +74,6 @@ export class ProcessesController {
   @HttpCode(200)
   @UseGuards(MutationAuthGuard)
   restart(@Param('name', ProcessNamePipe) name: string): Promise<ProcessStatus> {
-    return this.manager.restart(name);
+    return this.manager.operatorRestart(name);
   }
 }

@@ -1,0 +1,314 @@
+import { Logger } from '@nestjs/common';
+import type { StoredEvent, StoredEventInput } from '../domain/stored-event.js';
+import { EventRecorder } from './event-recorder.service.js';
+import type { IEventSink, IEventStore } from './ports/event-store.port.js';
+
+/** Keeps appended events in memory with ids from 1; `failAppend`/`failPrune` make the next calls throw. */
+class FakeEventStore implements IEventStore {
+  readonly appends: StoredEventInput[][] = [];
+  readonly prunes: { names: string[]; keep: number }[] = [];
+  readonly pageCalls: unknown[][] = [];
+  readonly sinceCalls: unknown[][] = [];
+  failAppend = false;
+  failPrune = false;
+  pageResult: StoredEvent[] = [];
+  sinceResult: StoredEvent[] = [];
+  private nextId = 1;
+
+  append(events: readonly StoredEventInput[]): StoredEvent[] {
+    if (this.failAppend) throw new Error('database is locked');
+    this.appends.push([...events]);
+    return events.map((e) => ({ ...e, id: this.nextId++ }));
+  }
+
+  page(name: string, limit: number, beforeId?: number): StoredEvent[] {
+    this.pageCalls.push([name, limit, beforeId]);
+    return this.pageResult;
+  }
+
+  since(afterId: number, limit: number): StoredEvent[] {
+    this.sinceCalls.push([afterId, limit]);
+    return this.sinceResult;
+  }
+
+  prune(names: readonly string[], keep: number): void {
+    if (this.failPrune) throw new Error('disk I/O error');
+    this.prunes.push({ names: [...names], keep });
+  }
+}
+
+/** Records every batch written to it; `fail` makes it throw instead. */
+class FakeSink implements IEventSink {
+  readonly batches: StoredEvent[][] = [];
+  fail = false;
+
+  constructor(readonly name: string) {}
+
+  write(events: readonly StoredEvent[]): void {
+    if (this.fail) throw new Error(`${this.name} is full`);
+    this.batches.push([...events]);
+  }
+}
+
+function eventOf(name: string, reason: string): StoredEventInput {
+  return {
+    name,
+    index: 1,
+    from: 'stopped',
+    to: 'starting',
+    pid: 1000,
+    exitCode: null,
+    signal: null,
+    reason,
+    at: '2024-01-01T00:00:00.000Z',
+    backendInstanceId: 'instance-1',
+  };
+}
+
+const RETENTION = 500;
+
+function setup() {
+  const store = new FakeEventStore();
+  const sinks = [new FakeSink('first'), new FakeSink('second')];
+  const recorder = new EventRecorder(store, sinks, RETENTION);
+  const seen: StoredEvent[] = [];
+  recorder.subscribe((event) => seen.push(event));
+  return { store, sinks, recorder, seen };
+}
+
+/** Lets the recorder's setImmediate flush run. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const idsAndReasons = (events: readonly StoredEvent[]) => events.map((e) => `${e.id}:${e.reason}`);
+
+describe('EventRecorder', () => {
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+
+  afterAll(() => {
+    Logger.overrideLogger(true);
+  });
+
+  describe('when several events are recorded in one turn', () => {
+    it('appends them in one call at the end of the turn, then prunes the names of the batch', async () => {
+      // Arrange
+      const { store, recorder } = setup();
+
+      // Act
+      recorder.record(eventOf('web', 'a'));
+      recorder.record(eventOf('worker', 'b'));
+      recorder.record(eventOf('web', 'c'));
+      const appendsWithinTurn = store.appends.length;
+      await nextTurn();
+
+      // Assert
+      expect(appendsWithinTurn).toBe(0);
+      expect(store.appends).toEqual([[eventOf('web', 'a'), eventOf('worker', 'b'), eventOf('web', 'c')]]);
+      expect(store.prunes).toEqual([{ names: ['web', 'worker'], keep: RETENTION }]);
+    });
+
+    it('gives each listener and each sink every stored event with its id, in order', async () => {
+      // Arrange
+      const { recorder, sinks, seen } = setup();
+      const second: StoredEvent[] = [];
+      recorder.subscribe((event) => second.push(event));
+
+      // Act
+      recorder.record(eventOf('web', 'a'));
+      recorder.record(eventOf('worker', 'b'));
+      await nextTurn();
+
+      // Assert
+      expect(idsAndReasons(seen)).toEqual(['1:a', '2:b']);
+      expect(second).toEqual(seen);
+      expect(seen[1]).toEqual({ ...eventOf('worker', 'b'), id: 2 });
+      expect(sinks.map((s) => s.batches.map(idsAndReasons))).toEqual([[['1:a', '2:b']], [['1:a', '2:b']]]);
+    });
+  });
+
+  describe('when events are recorded in separate turns', () => {
+    it('appends one batch per turn', async () => {
+      // Arrange
+      const { store, recorder, seen } = setup();
+
+      // Act
+      recorder.record(eventOf('web', 'a'));
+      await nextTurn();
+      recorder.record(eventOf('web', 'b'));
+      await nextTurn();
+
+      // Assert
+      expect(store.appends.map((batch) => batch.map((e) => e.reason))).toEqual([['a'], ['b']]);
+      expect(idsAndReasons(seen)).toEqual(['1:a', '2:b']);
+    });
+  });
+
+  describe('when flush is called before the turn ends', () => {
+    it('writes at once and the scheduled flush writes nothing again', async () => {
+      // Arrange
+      const { store, recorder } = setup();
+      recorder.record(eventOf('web', 'a'));
+
+      // Act
+      recorder.flush();
+      const appendsAfterFlush = store.appends.length;
+      await nextTurn();
+
+      // Assert
+      expect(appendsAfterFlush).toBe(1);
+      expect(store.appends).toHaveLength(1);
+    });
+  });
+
+  describe('when the buffer is empty', () => {
+    it('flush touches neither the store, the sinks nor the listeners', () => {
+      // Arrange
+      const { store, sinks, recorder, seen } = setup();
+
+      // Act
+      recorder.flush();
+
+      // Assert
+      expect(store.appends).toEqual([]);
+      expect(store.prunes).toEqual([]);
+      expect(sinks.map((s) => s.batches)).toEqual([[], []]);
+      expect(seen).toEqual([]);
+    });
+  });
+
+  describe('when the store throws on append', () => {
+    it('does not throw out of flush and still hands the events, with id 0, to the sinks and listeners', () => {
+      // Arrange
+      const { store, sinks, recorder, seen } = setup();
+      store.failAppend = true;
+      recorder.record(eventOf('web', 'a'));
+      recorder.record(eventOf('web', 'b'));
+
+      // Act
+      const act = () => recorder.flush();
+
+      // Assert
+      expect(act).not.toThrow();
+      expect(idsAndReasons(seen)).toEqual(['0:a', '0:b']);
+      expect(sinks.map((s) => s.batches.map(idsAndReasons))).toEqual([[['0:a', '0:b']], [['0:a', '0:b']]]);
+      expect(store.prunes).toEqual([]);
+    });
+
+    it('writes the next batch normally once the store recovers', () => {
+      // Arrange
+      const { store, recorder, seen } = setup();
+      store.failAppend = true;
+      recorder.record(eventOf('web', 'lost'));
+      recorder.flush();
+      store.failAppend = false;
+      recorder.record(eventOf('web', 'kept'));
+
+      // Act
+      recorder.flush();
+
+      // Assert
+      expect(store.appends.map((batch) => batch.map((e) => e.reason))).toEqual([['kept']]);
+      expect(idsAndReasons(seen)).toEqual(['0:lost', '1:kept']);
+    });
+  });
+
+  describe('when only pruning fails', () => {
+    it('keeps the ids the store gave the batch', () => {
+      // Arrange
+      const { store, sinks, recorder, seen } = setup();
+      store.failPrune = true;
+      recorder.record(eventOf('web', 'a'));
+
+      // Act
+      const act = () => recorder.flush();
+
+      // Assert
+      expect(act).not.toThrow();
+      expect(idsAndReasons(seen)).toEqual(['1:a']);
+      expect(idsAndReasons(sinks[0].batches[0])).toEqual(['1:a']);
+    });
+  });
+
+  describe('when a sink throws', () => {
+    it('still writes to the other sinks and tells the listeners', () => {
+      // Arrange
+      const { sinks, recorder, seen } = setup();
+      sinks[0].fail = true;
+      recorder.record(eventOf('web', 'a'));
+
+      // Act
+      const act = () => recorder.flush();
+
+      // Assert
+      expect(act).not.toThrow();
+      expect(sinks[1].batches.map(idsAndReasons)).toEqual([['1:a']]);
+      expect(idsAndReasons(seen)).toEqual(['1:a']);
+    });
+  });
+
+  describe('when a listener throws', () => {
+    it('does not throw out of flush and the other listeners get every event', () => {
+      // Arrange
+      const store = new FakeEventStore();
+      const recorder = new EventRecorder(store, [], RETENTION);
+      const seen: StoredEvent[] = [];
+      recorder.subscribe(() => {
+        throw new Error('stream closed');
+      });
+      recorder.subscribe((event) => seen.push(event));
+      recorder.record(eventOf('web', 'a'));
+      recorder.record(eventOf('web', 'b'));
+
+      // Act
+      const act = () => recorder.flush();
+
+      // Assert
+      expect(act).not.toThrow();
+      expect(idsAndReasons(seen)).toEqual(['1:a', '2:b']);
+    });
+  });
+
+  describe('when a listener unsubscribes', () => {
+    it('gets nothing recorded afterwards while the others still do', async () => {
+      // Arrange
+      const { recorder, seen } = setup();
+      const gone: StoredEvent[] = [];
+      const unsubscribe = recorder.subscribe((event) => gone.push(event));
+      recorder.record(eventOf('web', 'before'));
+      await nextTurn();
+
+      // Act
+      unsubscribe();
+      recorder.record(eventOf('web', 'after'));
+      await nextTurn();
+
+      // Assert
+      expect(idsAndReasons(gone)).toEqual(['1:before']);
+      expect(idsAndReasons(seen)).toEqual(['1:before', '2:after']);
+    });
+  });
+
+  describe('when history is read', () => {
+    it('page and since hand the arguments to the store and return its answer', () => {
+      // Arrange
+      const { store, recorder } = setup();
+      store.pageResult = [{ ...eventOf('web', 'paged'), id: 7 }];
+      store.sinceResult = [{ ...eventOf('worker', 'resumed'), id: 9 }];
+
+      // Act
+      const page = recorder.page('web', 20, 8);
+      const firstPage = recorder.page('web', 5);
+      const since = recorder.since(8, 100);
+
+      // Assert
+      expect(store.pageCalls).toEqual([
+        ['web', 20, 8],
+        ['web', 5, undefined],
+      ]);
+      expect(store.sinceCalls).toEqual([[8, 100]]);
+      expect(page).toBe(store.pageResult);
+      expect(firstPage).toBe(store.pageResult);
+      expect(since).toBe(store.sinceResult);
+    });
+  });
+});

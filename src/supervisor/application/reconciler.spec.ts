@@ -1,0 +1,381 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import type { ProcessSpec } from '../domain/process-spec.js';
+import { InMemoryDesiredState } from './ports/desired-state.port.js';
+import { ProcessManager } from './process-manager.service.js';
+import type { ProcessEvent } from './process-status.js';
+import { Reconciler, type Correction } from './reconciler.js';
+import { Deferred, FakeLauncher, FakeProbe, InMemoryChildRegistry, InMemoryOutputStore, specOf } from './testing/fakes.js';
+
+const INTERVAL_MS = 1000;
+
+function setup(specs: ProcessSpec[], random: () => number = () => 0.5) {
+  const launcher = new FakeLauncher();
+  const desired = new InMemoryDesiredState();
+  const manager = new ProcessManager(launcher, new FakeProbe(), new InMemoryOutputStore(), new InMemoryChildRegistry(), 'instance-7', desired);
+  manager.declare(specs);
+  const events: ProcessEvent[] = [];
+  manager.onEvent((event) => events.push(event));
+  const corrections: Correction[] = [];
+  const reconciler = new Reconciler(manager, INTERVAL_MS, (c) => corrections.push(c), random);
+  return { launcher, desired, manager, events, corrections, reconciler };
+}
+
+/** Lets pending promise reactions (child exits, queued commands) run without moving the clock. */
+const settle = () => jest.advanceTimersByTimeAsync(0);
+const advance = (ms: number) => jest.advanceTimersByTimeAsync(ms);
+
+describe('Reconciler', () => {
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+
+  afterAll(() => {
+    Logger.overrideLogger(true);
+  });
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: new Date('2024-01-01T00:00:00Z') });
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  describe('when an operator started a process that has since stopped', () => {
+    it('starts it again, saying why in the event', async () => {
+      // Arrange
+      const { launcher, manager, events, reconciler } = setup([specOf({ name: 'job', autorestart: 'never' })]);
+      await manager.operatorStart('job');
+      launcher.last.exit(0);
+      await settle();
+      const stateBefore = manager.status('job').state;
+      events.length = 0;
+
+      // Act
+      const corrections = await reconciler.pass();
+
+      // Assert
+      expect(stateBefore).toBe('stopped');
+      expect(corrections).toEqual([{ name: 'job', action: 'start', reason: 'reconciler: desired running, found stopped' }]);
+      expect(events[0]).toMatchObject({ name: 'job', from: 'stopped', to: 'starting', reason: 'reconciler: desired running, found stopped' });
+      expect(manager.status('job')).toMatchObject({ state: 'running', pid: 1001 });
+      expect(launcher.launchCount).toBe(2);
+    });
+  });
+
+  describe('when an operator stopped a process that is running', () => {
+    it('stops it', async () => {
+      // Arrange
+      const { launcher, manager, reconciler } = setup([specOf({ name: 'web' })]);
+      await manager.operatorStop('web');
+      await manager.start('web');
+
+      // Act
+      const corrections = await reconciler.pass();
+
+      // Assert
+      expect(corrections).toEqual([{ name: 'web', action: 'stop', reason: 'reconciler: desired stopped, found running' }]);
+      expect(manager.status('web').state).toBe('stopped');
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM']);
+    });
+  });
+
+  describe('when an operator stopped a process that is waiting in backoff', () => {
+    it('stops it, so the pending restart never happens', async () => {
+      // Arrange
+      const { launcher, desired, manager, reconciler } = setup([specOf({ name: 'web' })]);
+      await manager.start('web');
+      desired.set('web', 'stopped');
+      launcher.last.exit(1);
+      await settle();
+      const stateBefore = manager.status('web').state;
+
+      // Act
+      const corrections = await reconciler.pass();
+      await advance(5000);
+
+      // Assert
+      expect(stateBefore).toBe('backoff');
+      expect(corrections).toEqual([{ name: 'web', action: 'stop', reason: 'reconciler: desired stopped, found backoff' }]);
+      expect(manager.status('web').state).toBe('stopped');
+      expect(launcher.launchCount).toBe(1);
+    });
+  });
+
+  describe('when no intent is stored', () => {
+    it('treats autorestart "always" as desired running and starts it', async () => {
+      // Arrange
+      const { launcher, manager, reconciler } = setup([specOf({ name: 'web', autorestart: 'always' })]);
+
+      // Act
+      const corrections = await reconciler.pass();
+
+      // Assert
+      expect(corrections).toEqual([{ name: 'web', action: 'start', reason: 'reconciler: desired running, found stopped' }]);
+      expect(manager.status('web').state).toBe('running');
+      expect(launcher.launchCount).toBe(1);
+    });
+
+    it.each(['on-failure', 'never'] as const)('leaves a stopped and a running process with autorestart "%s" alone', async (autorestart) => {
+      // Arrange
+      const { launcher, manager, reconciler } = setup([specOf({ name: 'idle', autorestart }), specOf({ name: 'busy', autorestart })]);
+      await manager.start('busy');
+
+      // Act
+      const corrections = await reconciler.pass();
+
+      // Assert
+      expect(corrections).toEqual([]);
+      expect([manager.status('idle').state, manager.status('busy').state]).toEqual(['stopped', 'running']);
+      expect(launcher.launchCount).toBe(1);
+      expect(launcher.signals).toEqual([]);
+    });
+  });
+
+  describe('when a process that should run has failed or is in backoff', () => {
+    it('leaves both to the restart policy', async () => {
+      // Arrange
+      const { launcher, manager, reconciler } = setup([
+        specOf({ name: 'broken', maxRestarts: 0 }),
+        specOf({ name: 'flaky', autorestart: 'on-failure' }),
+      ]);
+      await manager.start('broken');
+      await manager.operatorStart('flaky');
+      launcher.children[0].exit(1);
+      launcher.children[1].exit(1);
+      await settle();
+      const before = [manager.desiredOf('broken'), manager.desiredOf('flaky'), manager.status('broken').state, manager.status('flaky').state];
+
+      // Act
+      const corrections = await reconciler.pass();
+
+      // Assert
+      expect(before).toEqual(['running', 'running', 'failed', 'backoff']);
+      expect(corrections).toEqual([]);
+      expect([manager.status('broken').state, manager.status('flaky').state]).toEqual(['failed', 'backoff']);
+      expect(launcher.launchCount).toBe(2);
+    });
+  });
+
+  describe('when the PID of a running instance now has another start time', () => {
+    it('restarts it with a new child', async () => {
+      // Arrange
+      const { launcher, manager, reconciler } = setup([specOf({ name: 'web', autorestart: 'never' })]);
+      await manager.start('web');
+      launcher.setStartTime(1000, 'someone-else');
+
+      // Act
+      const corrections = await reconciler.pass();
+
+      // Assert
+      expect(corrections).toEqual([{ name: 'web', action: 'restart', reason: 'reconciler: PID 1000 is no longer the process it started' }]);
+      expect(manager.status('web')).toMatchObject({ state: 'running', pid: 1001 });
+      expect(launcher.launchCount).toBe(2);
+    });
+  });
+
+  describe('when the PID of a running instance is still its own', () => {
+    it('does nothing', async () => {
+      // Arrange
+      const { launcher, manager, reconciler } = setup([specOf({ name: 'web' })]);
+      await manager.start('web');
+
+      // Act
+      const corrections = await reconciler.pass();
+
+      // Assert
+      expect(corrections).toEqual([]);
+      expect(manager.status('web').pid).toBe(1000);
+      expect(launcher.signals).toEqual([]);
+    });
+  });
+
+  describe('when a pass corrects several processes', () => {
+    it('calls onCorrection once for each, in order, with what it returns', async () => {
+      // Arrange
+      const { manager, corrections, reconciler } = setup([specOf({ name: 'a' }), specOf({ name: 'b' }), specOf({ name: 'c', autorestart: 'never' })]);
+      await manager.operatorStop('b');
+      await manager.start('b');
+
+      // Act
+      const returned = await reconciler.pass();
+
+      // Assert
+      expect(returned.map((c) => `${c.name}:${c.action}`)).toEqual(['a:start', 'b:stop']);
+      expect(corrections).toEqual(returned);
+    });
+  });
+
+  describe('when stopped while a pass is under way', () => {
+    it('makes no further corrections in that pass', async () => {
+      // Arrange
+      const { launcher, manager, reconciler } = setup([specOf({ name: 'a' }), specOf({ name: 'b' })]);
+      const release = launcher.holdLaunches();
+      const pass = reconciler.pass();
+      await settle();
+
+      // Act
+      reconciler.stop();
+      release();
+      const corrections = await pass;
+
+      // Assert
+      expect(corrections.map((c) => `${c.name}:${c.action}`)).toEqual(['a:start']);
+      expect(manager.status('b').state).toBe('stopped');
+      expect(launcher.requests.map((r) => r.name)).toEqual(['a']);
+    });
+  });
+
+  describe('when started', () => {
+    /** Replaces pass with a counter; each call waits for `gate` when one is set. */
+    function countPasses(reconciler: Reconciler) {
+      const counter = { calls: 0, gate: null as Deferred<Correction[]> | null };
+      jest.spyOn(reconciler, 'pass').mockImplementation(() => {
+        counter.calls += 1;
+        return counter.gate ? counter.gate.promise : Promise.resolve([]);
+      });
+      return counter;
+    }
+
+    it('runs a pass every interval', async () => {
+      // Arrange
+      const { reconciler } = setup([]);
+      const passes = countPasses(reconciler);
+
+      // Act
+      reconciler.start();
+      await advance(INTERVAL_MS - 1);
+      const beforeFirst = passes.calls;
+      await advance(1);
+      const afterFirst = passes.calls;
+      await advance(2 * INTERVAL_MS);
+      reconciler.stop();
+
+      // Assert
+      expect([beforeFirst, afterFirst, passes.calls]).toEqual([0, 1, 3]);
+    });
+
+    it('never overlaps passes: a slow pass delays the next by a whole interval after it ends', async () => {
+      // Arrange
+      const { reconciler } = setup([]);
+      const passes = countPasses(reconciler);
+      passes.gate = new Deferred<Correction[]>();
+      reconciler.start();
+      await advance(INTERVAL_MS);
+
+      // Act
+      await advance(10 * INTERVAL_MS);
+      const whileSlow = passes.calls;
+      passes.gate.resolve([]);
+      passes.gate = null;
+      await advance(INTERVAL_MS - 1);
+      const justBeforeNext = passes.calls;
+      await advance(1);
+      reconciler.stop();
+
+      // Assert
+      expect([whileSlow, justBeforeNext, passes.calls]).toEqual([1, 1, 2]);
+    });
+
+    it('keeps scheduling after a pass that rejects', async () => {
+      // Arrange
+      const { reconciler } = setup([]);
+      let calls = 0;
+      jest.spyOn(reconciler, 'pass').mockImplementation(() => {
+        calls += 1;
+        return Promise.reject(new Error('boom'));
+      });
+
+      // Act
+      reconciler.start();
+      await advance(3 * INTERVAL_MS);
+      reconciler.stop();
+
+      // Assert
+      expect(calls).toBe(3);
+    });
+
+    it.each([
+      [0, 800],
+      [0.5, 1000],
+      [0.99, 1196],
+    ])('with random() = %s waits %s ms (interval ±20 %%)', async (random, expectedDelay) => {
+      // Arrange
+      const { reconciler } = setup([], () => random);
+      const passes = countPasses(reconciler);
+
+      // Act
+      reconciler.start();
+      await advance(expectedDelay - 1);
+      const justBefore = passes.calls;
+      await advance(1);
+      reconciler.stop();
+
+      // Assert
+      expect([justBefore, passes.calls]).toEqual([0, 1]);
+    });
+
+    it('with the default random, waits between 80 % and 120 % of the interval', async () => {
+      // Arrange
+      const launcher = new FakeLauncher();
+      const manager = new ProcessManager(launcher, new FakeProbe(), new InMemoryOutputStore(), new InMemoryChildRegistry(), 'instance-7');
+      const reconciler = new Reconciler(manager, INTERVAL_MS);
+      const passes = countPasses(reconciler);
+
+      // Act
+      reconciler.start();
+      await advance(0.8 * INTERVAL_MS - 1);
+      const beforeWindow = passes.calls;
+      await advance(0.4 * INTERVAL_MS + 1);
+      reconciler.stop();
+
+      // Assert
+      expect([beforeWindow, passes.calls]).toEqual([0, 1]);
+    });
+  });
+
+  describe('when stopped', () => {
+    it('runs no further passes', async () => {
+      // Arrange
+      const { reconciler } = setup([]);
+      const passes = { calls: 0 };
+      jest.spyOn(reconciler, 'pass').mockImplementation(async () => {
+        passes.calls += 1;
+        return [];
+      });
+      reconciler.start();
+      await advance(INTERVAL_MS);
+
+      // Act
+      reconciler.stop();
+      await advance(10 * INTERVAL_MS);
+
+      // Assert
+      expect(passes.calls).toBe(1);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
+    it('schedules nothing after a pass that was under way', async () => {
+      // Arrange
+      const { reconciler } = setup([]);
+      const gate = new Deferred<Correction[]>();
+      let calls = 0;
+      jest.spyOn(reconciler, 'pass').mockImplementation(() => {
+        calls += 1;
+        return gate.promise;
+      });
+      reconciler.start();
+      await advance(INTERVAL_MS);
+
+      // Act
+      reconciler.stop();
+      gate.resolve([]);
+      await advance(10 * INTERVAL_MS);
+
+      // Assert
+      expect(calls).toBe(1);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+  });
+});
