@@ -39,6 +39,12 @@ describe('single instance per data directory', () => {
       expect(readFileSync(join(dataDir, 'backend.pid'), 'utf8')).toBe(pidFileBefore);
       expect((await getJson(port, '/api/health')).body.pid).toBe(first.pid);
       expect(first.isRunning()).toBe(true);
+      // The refused instance never opened the database: only the first one's run is recorded.
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(join(dataDir, 'app.db'), { readonly: true });
+      const runs = db.prepare('SELECT pid FROM instance_runs').all();
+      db.close();
+      expect(runs).toEqual([{ pid: first.pid }]);
     });
   });
 

@@ -106,27 +106,30 @@ export class PidLockManager implements IInstanceLockManager {
   }
 
   async releaseLock(): Promise<void> {
-    const held = this.held;
-    if (!held) return;
-    this.stopMonitor();
-    this.held = null;
-    if (!held.release) return;
-    this.removeOwnPidFile(held.record);
-    await held.release();
+    await this.detach()?.();
   }
 
   releaseLockSync(): void {
-    const held = this.held;
-    if (!held) return;
-    this.stopMonitor();
-    this.held = null;
-    if (!held.release) return;
-    this.removeOwnPidFile(held.record);
+    if (!this.detach()) return;
     try {
       lockfileModule?.unlockSync(this.paths.pidFile, { realpath: false, lockfilePath: this.paths.lockDir });
     } catch {
       // Already gone (compromised) or released by proper-lockfile's own exit hook.
     }
+  }
+
+  /**
+   * Forgets the held lock and removes our PID file; returns the lock directory's
+   * release, or null when there is nothing of ours left to release (inherited, compromised).
+   */
+  private detach(): (() => Promise<void>) | null {
+    const held = this.held;
+    if (!held) return null;
+    this.stopMonitor();
+    this.held = null;
+    if (!held.release) return null;
+    this.removeOwnPidFile(held.record);
+    return held.release;
   }
 
   async cleanupStaleLock(): Promise<boolean> {
