@@ -17,6 +17,17 @@ import {
 
 afterEach(cleanup);
 
+/** An instance that became ready and was then killed with SIGKILL, leaving its lock behind. */
+async function crashedHolder() {
+  const dataDir = tempDir();
+  const port = await freePort();
+  const first = startInstance({ dataDir, port });
+  await waitReady(first, port);
+  process.kill(first.pid, 'SIGKILL');
+  await waitExit(first);
+  return { dataDir, port, first };
+}
+
 describe('single instance per data directory', () => {
   describe('when a second instance starts on the same data directory', () => {
     it('refuses with the holder’s details and leaves the first untouched', async () => {
@@ -69,12 +80,7 @@ describe('single instance per data directory', () => {
 
   describe('when the holder was killed with SIGKILL', () => {
     it('starts the next instance at once, proving the holder is gone', async () => {
-      const dataDir = tempDir();
-      const port = await freePort();
-      const first = startInstance({ dataDir, port });
-      await waitReady(first, port);
-      process.kill(first.pid, 'SIGKILL');
-      await waitExit(first);
+      const { dataDir, port, first } = await crashedHolder();
       expect(existsSync(join(dataDir, 'backend.pid.lock'))).toBe(true);
 
       const second = startInstance({ dataDir, port });
@@ -85,12 +91,7 @@ describe('single instance per data directory', () => {
     });
 
     it('lets exactly one of several racing starters take over the stale lock', async () => {
-      const dataDir = tempDir();
-      const port = await freePort();
-      const first = startInstance({ dataDir, port });
-      await waitReady(first, port);
-      process.kill(first.pid, 'SIGKILL');
-      await waitExit(first);
+      const { dataDir } = await crashedHolder();
 
       const ports = await Promise.all([1, 2, 3, 4, 5, 6].map(() => freePort()));
       const starters = ports.map((p) => startInstance({ dataDir, port: p }));

@@ -16,7 +16,8 @@ function recordingStep(log: string[], name: string, order: number, work?: () => 
 }
 
 const never = (): Promise<void> => new Promise<void>(() => undefined);
-const sleep = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A delay on jest's fake clock (advanced by the test), not a real wait. */
+const fakeDelay = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('runShutdownSteps', () => {
   beforeEach(() => {
@@ -33,8 +34,8 @@ describe('runShutdownSteps', () => {
       const log: string[] = [];
       const steps = [
         recordingStep(log, 'release lock', SHUTDOWN_ORDER.releaseLock),
-        recordingStep(log, 'close database', SHUTDOWN_ORDER.closeDatabase, () => sleep(10)),
-        recordingStep(log, 'drain http', SHUTDOWN_ORDER.drainHttp, () => sleep(10)),
+        recordingStep(log, 'close database', SHUTDOWN_ORDER.closeDatabase, () => fakeDelay(10)),
+        recordingStep(log, 'drain http', SHUTDOWN_ORDER.drainHttp, () => fakeDelay(10)),
         recordingStep(log, 'stop agents', SHUTDOWN_ORDER.stopAgents),
       ];
 
@@ -81,7 +82,7 @@ describe('runShutdownSteps', () => {
 
     it('measures each step with the given clock', async () => {
       // Arrange
-      const steps = [recordingStep([], 'slow', 1, () => sleep(250)), recordingStep([], 'instant', 2)];
+      const steps = [recordingStep([], 'slow', 1, () => fakeDelay(250)), recordingStep([], 'instant', 2)];
 
       // Act
       const done = runShutdownSteps(steps, Date.now() + 1000, () => Date.now());
@@ -155,7 +156,7 @@ describe('runShutdownSteps', () => {
     });
 
     it('does not fail a step that finishes within its timeout', async () => {
-      const steps = [recordingStep([], 'quick enough', 1, () => sleep(40), 50)];
+      const steps = [recordingStep([], 'quick enough', 1, () => fakeDelay(40), 50)];
 
       const done = runShutdownSteps(steps, Date.now() + 10_000);
       await jest.advanceTimersByTimeAsync(60);
@@ -194,7 +195,7 @@ describe('runShutdownSteps', () => {
 
     it('shares the deadline between steps: a later step only gets what is left', async () => {
       // Arrange
-      const steps = [recordingStep([], 'first', 1, () => sleep(70)), recordingStep([], 'second', 2, never)];
+      const steps = [recordingStep([], 'first', 1, () => fakeDelay(70)), recordingStep([], 'second', 2, never)];
       const done = runShutdownSteps(steps, Date.now() + 100);
 
       // Act
