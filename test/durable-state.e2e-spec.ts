@@ -29,7 +29,7 @@ describe('durable state (SQLite event log, desired state, reconciler)', () => {
       const yaml = crashLoop(`  - name: parked\n    command: node\n    args: ["${fixture('ignore-term.mjs')}"]\n    killTimeoutMs: 200\n`);
       const first = await startBackend(yaml);
       await post(first, '/api/processes/parked/stop');
-      await waitFor(() => readFileSync(join(first.dataDir, 'events.jsonl'), 'utf8').split('\n').length > 200, 'a few hundred events');
+      await waitFor(() => readFileSync(join(first.dataDir, 'events.jsonl'), 'utf8').split('\n').length > 150, 'a hundred and fifty events', 40000);
 
       process.kill(first.proc.pid, 'SIGKILL');
       await waitExit(first.proc);
@@ -53,7 +53,7 @@ describe('durable state (SQLite event log, desired state, reconciler)', () => {
   describe('when a process crash-loops past the retention', () => {
     it('keeps only the newest EVENT_RETENTION events of it', async () => {
       const backend = await startBackend(crashLoop(), { EVENT_RETENTION: '20' });
-      await waitFor(() => readFileSync(join(backend.dataDir, 'events.jsonl'), 'utf8').split('\n').length > 120, 'over 100 events');
+      await waitFor(() => readFileSync(join(backend.dataDir, 'events.jsonl'), 'utf8').split('\n').length > 120, 'over 100 events', 40000);
 
       const history = await getJson(backend.port, '/api/processes/looper/history?limit=500');
 
