@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, freePort, getJson, isAlive, startInstance, waitExit, waitFor, waitReady } from './support/harness.js';
-import { fixture, post, processStatus, startBackend, writeConfig } from './support/supervisor-harness.js';
+import { fixture, post, processStatus, startBackend, waitForLogLine, writeConfig } from './support/supervisor-harness.js';
 
 afterEach(cleanup);
 jest.setTimeout(60000);
@@ -47,10 +47,7 @@ processes:
     killTimeoutMs: 300
 `);
       // Its SIGTERM handler exists once it has said so.
-      await waitFor(
-        async () => (await getJson(backend.port, '/api/processes/stubborn/logs')).body.lines.some((l: string) => l.includes('ignore-term started')),
-        'stubborn to install its SIGTERM handler',
-      );
+      await waitForLogLine(backend, 'stubborn', 'ignore-term started');
       const { pid } = await processStatus(backend, 'stubborn');
 
       const stopped = await post(backend, '/api/processes/stubborn/stop');
@@ -70,10 +67,7 @@ processes:
     args: ["${fixture('forker.mjs')}"]
     killTimeoutMs: 300
 `);
-      const line = await waitFor(async () => {
-        const lines: string[] = (await getJson(backend.port, '/api/processes/forker/logs?lines=10')).body.lines;
-        return lines.find((l) => l.includes('grandchild='));
-      }, 'the forker to report its grandchild');
+      const line = await waitForLogLine(backend, 'forker', 'grandchild=');
       const grandchild = Number(/grandchild=(\d+)/.exec(line)![1]);
       const child = Number(/forker pid=(\d+)/.exec(line)![1]);
       expect(isAlive(grandchild)).toBe(true);
@@ -147,10 +141,7 @@ processes:
     args: ["${fixture('forker.mjs')}"]
 `;
       const first = await startBackend(yaml);
-      const line = await waitFor(async () => {
-        const lines: string[] = (await getJson(first.port, '/api/processes/orphan/logs?lines=10')).body.lines;
-        return lines.find((l) => l.includes('grandchild='));
-      }, 'the orphan-to-be to report');
+      const line = await waitForLogLine(first, 'orphan', 'grandchild=');
       const child = Number(/forker pid=(\d+)/.exec(line)![1]);
       const grandchild = Number(/grandchild=(\d+)/.exec(line)![1]);
       process.kill(first.proc.pid, 'SIGKILL');
@@ -199,10 +190,7 @@ processes:
 `,
         { SHUTDOWN_TIMEOUT_MS: '800' },
       );
-      await waitFor(
-        async () => (await getJson(backend.port, '/api/processes/slowpoke/logs')).body.lines.some((l: string) => l.includes('ignore-term started')),
-        'slowpoke to install its SIGTERM handler',
-      );
+      await waitForLogLine(backend, 'slowpoke', 'ignore-term started');
       const { pid } = await processStatus(backend, 'slowpoke');
 
       process.kill(backend.proc.pid, 'SIGTERM');

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, freePort, getJson, startInstance, tempDir, waitReady, type Spawned } from './harness.js';
+import { FIXTURES, freePort, getJson, startInstance, tempDir, waitFor, waitReady, type Spawned } from './harness.js';
 
 export interface Backend {
   readonly proc: Spawned;
@@ -35,4 +35,12 @@ export async function processStatus(backend: Backend, name: string): Promise<any
 export async function post(backend: Backend, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(`http://127.0.0.1:${backend.port}${path}`, { method: 'POST', headers });
   return { status: res.status, body: await res.json() };
+}
+
+/** Waits until a captured output line of `name` contains `text`; returns that line. */
+export async function waitForLogLine(backend: Backend, name: string, text: string): Promise<string> {
+  return waitFor(async () => {
+    const lines: string[] = (await getJson(backend.port, `/api/processes/${name}/logs?lines=50`)).body.lines;
+    return lines.find((l) => l.includes(text));
+  }, `${name} to print "${text}"`);
 }
