@@ -8,3 +8,5 @@ export const HELD_LOCK = Symbol('HeldLock');
 export const INSTANCE_ID = Symbol('InstanceId');
 /** Counts of managed agents for health; the supervisor feature provides the real one. */
 export const AGENT_STATS = Symbol('IAgentStats');
+/** Failing writes (full disk, I/O errors) reported by adapters; health shows them. */
+export const STORAGE_HEALTH = Symbol('IStorageHealth');

@@ -6,7 +6,9 @@ import {
   INSTANCE_ID,
   INSTANCE_LOCK_MANAGER,
   PROCESS_RUNTIME,
+  STORAGE_HEALTH,
 } from '../application/lifecycle.tokens.js';
+import { StorageHealth } from '../application/storage-health.service.js';
 import {
   ConfigurableModuleClass,
   MODULE_OPTIONS_TOKEN,
@@ -21,6 +23,7 @@ import { NodeProcessRuntime } from './node-process-runtime.adapter.js';
   providers: [
     { provide: FILE_SYSTEM, useClass: NodeFileSystem },
     { provide: PROCESS_RUNTIME, useClass: NodeProcessRuntime },
+    { provide: STORAGE_HEALTH, useFactory: () => new StorageHealth() },
     {
       provide: INSTANCE_LOCK_MANAGER,
       inject: [MODULE_OPTIONS_TOKEN],
@@ -39,6 +42,6 @@ import { NodeProcessRuntime } from './node-process-runtime.adapter.js';
         options.lock.pid === process.pid ? options.lock.instanceId : randomUUID(),
     },
   ],
-  exports: [FILE_SYSTEM, PROCESS_RUNTIME, INSTANCE_LOCK_MANAGER, HELD_LOCK, INSTANCE_ID],
+  exports: [FILE_SYSTEM, PROCESS_RUNTIME, STORAGE_HEALTH, INSTANCE_LOCK_MANAGER, HELD_LOCK, INSTANCE_ID],
 })
 export class InfrastructureModule extends ConfigurableModuleClass {}

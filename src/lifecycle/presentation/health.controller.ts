@@ -2,7 +2,8 @@ import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/co
 import { ConfigService } from '@nestjs/config';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { ApplicationLifecycleService } from '../application/application-lifecycle.service.js';
-import { AGENT_STATS } from '../application/lifecycle.tokens.js';
+import { AGENT_STATS, STORAGE_HEALTH } from '../application/lifecycle.tokens.js';
+import type { IStorageHealth } from '../application/ports/storage-health.port.js';
 import type { IAgentStats } from '../application/ports/agent-stats.port.js';
 import { DATABASE, type IDatabase } from '../../persistence/application/database.port.js';
 
@@ -12,7 +13,7 @@ import { DATABASE, type IDatabase } from '../../persistence/application/database
  */
 @Controller('health')
 export class HealthController {
-  private readonly checks = [() => this.lifecycleIndicator(), () => this.databaseIndicator(), () => this.agentsIndicator()];
+  private readonly checks = [() => this.lifecycleIndicator(), () => this.databaseIndicator(), () => this.agentsIndicator(), () => this.storageIndicator()];
   private readonly required: readonly string[];
 
   constructor(
@@ -21,6 +22,7 @@ export class HealthController {
     private readonly lifecycle: ApplicationLifecycleService,
     @Inject(DATABASE) private readonly database: IDatabase,
     @Inject(AGENT_STATS) private readonly agents: IAgentStats,
+    @Inject(STORAGE_HEALTH) private readonly storage: IStorageHealth,
     config: ConfigService,
   ) {
     this.required = config.get<string[]>('READY_REQUIRES') ?? [];
@@ -71,6 +73,13 @@ export class HealthController {
     if (missing.length > 0) return session.down({ ...data, notRunning: missing });
     const failed = this.agents.failed();
     return failed.length > 0 ? session.degraded({ ...data, failed }) : session.up(data);
+  }
+
+  /** Degraded (still 200) while some write fails: supervision goes on, but logs or records are being lost. */
+  private storageIndicator() {
+    const session = this.indicators.check('storage');
+    const problems = this.storage.problems();
+    return problems.length > 0 ? session.degraded({ problems }) : session.up();
   }
 
   private metadata(result: HealthCheckResult) {
