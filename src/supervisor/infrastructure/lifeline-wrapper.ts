@@ -4,8 +4,11 @@ import { delimiter, resolve } from 'node:path';
 /** The child's end of the lifeline, a socket whose other end only the backend holds. */
 export const LIFELINE_FD = 3;
 
-/** $0 of the wrapper, so `ps` shows what the watcher is. */
-export const WRAPPER_NAME = 'procguard-lifeline';
+/** $0 of the wrapper (seen in `ps` only until it execs the command). */
+export const WRAPPER_NAME = 'procguard-agent';
+
+/** $0 of the watcher, so `ps` shows what it is, and it never shows the command's arguments (`pgrep -f` finds one match). */
+export const WATCHER_NAME = 'procguard-lifeline';
 
 /** What the backend writes to the lifeline when the leader has exited: the watcher leaves quietly. */
 export const LEADER_EXITED = '\n';
@@ -14,7 +17,7 @@ export const LEADER_EXITED = '\n';
  * Runs as the child's group leader and execs the real command, so the leader
  * PID (and its exit code or signal) is the command's own. Before that it
  * double-forks a watcher that stays in the group, outside the command's
- * process tree: it blocks reading the lifeline; a line means "the leader
+ * process tree, and execs a small sh of its own: it blocks reading the lifeline; a line means "the leader
  * exited, go"; EOF without one means the backend died, so it sends SIGTERM to
  * its group and SIGKILL half a second later. The watcher ignores every stop
  * signal a spec may name (INT and QUIT are already ignored in a background
@@ -22,9 +25,10 @@ export const LEADER_EXITED = '\n';
  * when the leader exits. `3<&-` keeps the lifeline out of the command and its
  * descendants.
  */
+const WATCHER = `read -r _ <&${LIFELINE_FD} || { kill -TERM 0; sleep 0.5; kill -KILL 0; }`;
 const SCRIPT =
-  `(trap '' TERM HUP USR1 USR2; { read -r _ <&${LIFELINE_FD} || { kill -TERM 0; sleep 0.5; kill -KILL 0; }; } ` +
-  `</dev/null >/dev/null 2>&1 &)\nexec "$@" ${LIFELINE_FD}<&-`;
+  `(trap '' TERM HUP USR1 USR2; exec /bin/sh -c '${WATCHER}' ${WATCHER_NAME} </dev/null >/dev/null 2>&1 &)\n` +
+  `exec "$@" ${LIFELINE_FD}<&-`;
 
 /** The shell the wrapper runs in (POSIX sh). */
 export const WRAPPER_SHELL = '/bin/sh';
