@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, freePort, getJson, isAlive, startInstance, waitExit, waitFor, waitReady } from './support/harness.js';
 import { fixture, post, processStatus, startBackend, waitForLogLine, writeConfig } from './support/supervisor-harness.js';
@@ -225,12 +225,15 @@ processes:
 });
 
 /** Live processes whose command line carries `marker`. */
+/** Running copies of a node command: the lifeline wrapper (sh, until it execs node) is not one. */
 function countProcesses(marker: string): number {
+  const node = realpathSync(process.execPath);
   let n = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker) && isAlive(Number(entry))) n += 1;
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker) || readlinkSync(`/proc/${entry}/exe`) !== node) continue;
+      if (isAlive(Number(entry))) n += 1;
     } catch {
       // gone meanwhile
     }
