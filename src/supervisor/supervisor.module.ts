@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Global, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppEnv } from '../config/env.validation.js';
-import { AGENT_STATS, FILE_SYSTEM } from '../lifecycle/application/lifecycle.tokens.js';
+import { AGENT_STATS, FILE_SYSTEM, INSTANCE_ID } from '../lifecycle/application/lifecycle.tokens.js';
 import type { IFileSystem } from '../lifecycle/application/ports/file-system.port.js';
 import { ProcessUtils } from '../lifecycle/infrastructure/process-utils.js';
 import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
@@ -18,7 +18,10 @@ import {
   PROCESS_SPECS,
   READINESS_PROBE,
   RECONCILE_INTERVAL,
+  STRAY_PROCESS_FINDER,
 } from './application/supervisor.tokens.js';
+import { dataDirKey, type OwnerMarker } from './infrastructure/owner-marker.js';
+import { ProcStrayFinder } from './infrastructure/proc-stray-finder.adapter.js';
 import { DESIRED_STATE } from './application/ports/desired-state.port.js';
 import { SqliteDesiredStateStore } from './infrastructure/sqlite-desired-state.adapter.js';
 import { SQLITE_CONNECTION } from '../persistence/application/database.port.js';
@@ -36,12 +39,35 @@ const env = (config: ConfigService) => ({
   explicit: config.getOrThrow<AppEnv['PROCESSES_CONFIG_EXPLICIT']>('PROCESSES_CONFIG_EXPLICIT'),
 });
 
+/** This backend's identity in its children's owner marker. */
+const OWNER = Symbol('OwnerMarker');
+
 @Global()
 @Module({
   imports: [LifecycleModule],
   controllers: [ProcessesController],
   providers: [
-    { provide: PROCESS_LAUNCHER, useFactory: () => new NodeProcessLauncher(new ProcessUtils()) },
+    {
+      // Who this backend is, as every child's marker says: data directory, instance, PID and start time.
+      provide: OWNER,
+      inject: [ConfigService, INSTANCE_ID],
+      useFactory: (config: ConfigService, instanceId: string): Omit<OwnerMarker, 'name'> => ({
+        dataDirKey: dataDirKey(env(config).dataDir),
+        instanceId,
+        backendPid: process.pid,
+        backendStartTime: new ProcessUtils().inspect(process.pid)?.startTime ?? '0',
+      }),
+    },
+    {
+      provide: PROCESS_LAUNCHER,
+      inject: [OWNER],
+      useFactory: (owner: Omit<OwnerMarker, 'name'>) => new NodeProcessLauncher(new ProcessUtils(), { owner }),
+    },
+    {
+      provide: STRAY_PROCESS_FINDER,
+      inject: [OWNER],
+      useFactory: (owner: Omit<OwnerMarker, 'name'>) => new ProcStrayFinder(new ProcessUtils(), owner),
+    },
     { provide: READINESS_PROBE, useClass: NetReadinessProbe },
     {
       provide: OUTPUT_STORE,
@@ -51,7 +77,8 @@ const env = (config: ConfigService) => ({
     {
       provide: CHILD_REGISTRY,
       inject: [ConfigService, FILE_SYSTEM],
-      useFactory: (config: ConfigService, fs: IFileSystem) => new JsonChildRegistry(join(env(config).dataDir, 'children.json'), fs),
+      useFactory: (config: ConfigService, fs: IFileSystem) =>
+        new JsonChildRegistry(join(env(config).dataDir, 'children.json'), fs, (message) => new Logger('Supervisor').warn(message)),
     },
     {
       provide: PROCESS_CONFIG_SOURCE,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { ProcessIdentityProps } from '../domain/process-identity.value-object.js';
 
@@ -32,6 +32,29 @@ export class ProcessUtils {
   inspect(pid: number): LiveProcess | null {
     if (!Number.isInteger(pid) || pid <= 0) return null;
     return this.linux ? this.inspectProc(pid) : this.inspectPs(pid);
+  }
+
+  /** PIDs of every process the kernel lists now (Linux only; empty elsewhere). */
+  pids(): number[] {
+    if (!this.linux) return [];
+    try {
+      return readdirSync('/proc')
+        .filter((entry) => /^\d+$/.test(entry))
+        .map(Number);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * The environment `pid` was started with (/proc/<pid>/environ), or null when
+   * it is gone, another user's, or the platform has no /proc. A process's own
+   * later setenv() does not change it; an exec with a new environment does.
+   */
+  environOf(pid: number): string[] | null {
+    if (!this.linux || !Number.isInteger(pid) || pid <= 0) return null;
+    const text = readOrNull(`/proc/${pid}/environ`);
+    return text === null ? null : text.split('\0').filter((entry) => entry !== '');
   }
 
   /** True when `ancestor` is `pid`'s parent, grandparent, and so on. */

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { ChildExit, ChildHandle, IProcessLauncher } from './ports/process-launcher.port.js';
 
 /** How often a stopping group is looked at; stops are rare, so this costs nothing. */
@@ -7,22 +8,38 @@ const SIGKILL_WAIT_MS = 5000;
 /**
  * Stops a child's whole process group: the stop signal to the group, the
  * kill timeout, then SIGKILL to the group. A group whose leader PID now names
- * another process is never signalled.
+ * another process is never signalled. Every SIGKILL is logged: which instance,
+ * which PID and group, and after how long.
  */
 export class GroupKiller {
   /** Leaders whose exit we have seen; until then their PID cannot have been reused. */
   private readonly reaped = new WeakMap<ChildHandle, boolean>();
 
-  constructor(private readonly launcher: IProcessLauncher) {}
+  /**
+   * @param name the instance, for the log
+   * @param log where SIGKILL escalations are reported (a warning by default)
+   */
+  constructor(
+    private readonly launcher: IProcessLauncher,
+    private readonly name = 'child',
+    private readonly log: (message: string) => void = (message) => new Logger('Supervisor').warn(message),
+  ) {}
 
   async stop(child: ChildHandle, stopSignal: string, timeoutMs: number): Promise<ChildExit> {
     this.reaped.set(child, false);
     void child.exited.then(() => this.reaped.set(child, true));
+    const startedAt = Date.now();
     this.signal(child, stopSignal);
-    const deadline = Date.now() + timeoutMs;
+    const deadline = startedAt + timeoutMs;
     let exit = await within(child.exited, timeoutMs);
     if (exit) await this.waitGroupGone(child, deadline - Date.now());
     if (!exit || this.groupAlive(child)) {
+      const after = `${Date.now() - startedAt} ms after ${stopSignal} (kill timeout ${timeoutMs} ms)`;
+      this.log(
+        exit
+          ? `${this.name}: pid ${child.pid} exited but its group ${child.pgid} still had processes ${after}; sending SIGKILL to the group`
+          : `${this.name}: pid ${child.pid} still running ${after}; sending SIGKILL to group ${child.pgid}`,
+      );
       this.signal(child, 'SIGKILL');
       exit = exit ?? (await within(child.exited, SIGKILL_WAIT_MS)) ?? { code: null, signal: 'SIGKILL' };
       await this.waitGroupGone(child, SIGKILL_WAIT_MS);
@@ -34,6 +51,7 @@ export class GroupKiller {
   async killRemains(child: ChildHandle): Promise<void> {
     this.reaped.set(child, true);
     if (!this.groupAlive(child)) return;
+    this.log(`${this.name}: pid ${child.pid} exited and left processes in its group ${child.pgid}; sending SIGKILL to the group`);
     this.signal(child, 'SIGKILL');
     await this.waitGroupGone(child, SIGKILL_WAIT_MS);
   }
@@ -48,6 +66,7 @@ export class GroupKiller {
 
   /** SIGKILL to the group, now, without waiting: for a forced exit. */
   killNow(child: ChildHandle): void {
+    this.log(`${this.name}: forced exit; sending SIGKILL to group ${child.pgid} (pid ${child.pid})`);
     this.signal(child, 'SIGKILL');
   }
 

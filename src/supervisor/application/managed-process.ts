@@ -47,7 +47,7 @@ export class ManagedProcess {
   ) {
     this.now = deps.now ?? Date.now;
     this.policy = new RestartPolicy(instance.spec);
-    this.killer = new GroupKiller(deps.launcher);
+    this.killer = new GroupKiller(deps.launcher, instance.name);
     this.readiness = new ReadinessWatch(instance, deps.probe, this.now, {
       onReady: () =>
         this.enqueue(() => {

@@ -1,9 +1,10 @@
 import { jest } from '@jest/globals';
 import { OrphanReaper } from './orphan-reaper.js';
 import type { ChildRecord } from './ports/child-registry.port.js';
-import { FakeLauncher, InMemoryChildRegistry } from './testing/fakes.js';
+import { FakeStrayFinder } from './testing/fake-stray-finder.js';
+import { InMemoryChildRegistry } from './testing/fakes.js';
 
-/** A child a crashed predecessor (same boot as the fake launcher) recorded. */
+/** A child a crashed predecessor recorded. */
 function recordOf(name: string, pid: number, fields: Partial<ChildRecord> = {}): ChildRecord {
   return {
     name,
@@ -17,16 +18,10 @@ function recordOf(name: string, pid: number, fields: Partial<ChildRecord> = {}):
   };
 }
 
-/** The orphan's group is alive and its leader is still the recorded process. */
-function leaveRunning(launcher: FakeLauncher, record: ChildRecord): void {
-  launcher.setStartTime(record.pgid, record.startTime);
-  launcher.setGroupAlive(record.pgid, true);
-}
-
-function setup(records: ChildRecord[]) {
-  const launcher = new FakeLauncher();
+function setup(records: ChildRecord[] = []) {
+  const finder = new FakeStrayFinder();
   const registry = new InMemoryChildRegistry(records);
-  return { launcher, registry, reaper: new OrphanReaper(registry, launcher) };
+  return { finder, registry, reaper: new OrphanReaper(registry, finder, { graceMs: 2000, killWaitMs: 1000 }) };
 }
 
 describe('OrphanReaper', () => {
@@ -38,190 +33,148 @@ describe('OrphanReaper', () => {
     jest.useRealTimers();
   });
 
-  describe('when the orphan is ours (same boot, same start time) and stops on SIGTERM', () => {
-    it('sends SIGTERM to its group only', async () => {
+  describe('when marked processes of a dead backend stop on SIGTERM', () => {
+    it('sends SIGTERM to each by its own PID, and nothing more', async () => {
       // Arrange
-      const web = recordOf('web', 500);
-      const { launcher, reaper } = setup([web]);
-      leaveRunning(launcher, web);
-      launcher.groupDiesOn.add('SIGTERM');
+      const { finder, reaper } = setup();
+      finder.add(500, 'web');
+      finder.add(501, 'web');
 
       // Act
       const reaped = await reaper.reap();
 
       // Assert
-      expect(reaped).toEqual([{ name: 'web', pid: 500, result: 'stopped' }]);
-      expect(launcher.signals).toEqual([{ pgid: 500, signal: 'SIGTERM' }]);
+      expect(reaped).toEqual([
+        { name: 'web', pid: 500, result: 'stopped' },
+        { name: 'web', pid: 501, result: 'stopped' },
+      ]);
+      expect(finder.signals).toEqual([
+        { pid: 500, signal: 'SIGTERM' },
+        { pid: 501, signal: 'SIGTERM' },
+      ]);
     });
   });
 
-  describe('when the orphan is ours and outlives the grace', () => {
-    it('sends SIGTERM, then SIGKILL after the grace', async () => {
+  describe('when a stray outlives the grace', () => {
+    it('sends SIGTERM, then SIGKILL only after the grace', async () => {
       // Arrange
-      const web = recordOf('web', 500);
-      const { launcher, reaper } = setup([web]);
-      leaveRunning(launcher, web);
+      const { finder, reaper } = setup();
+      finder.add(500, 'web', ['SIGKILL']);
 
       // Act
       const reaping = reaper.reap();
-      await jest.advanceTimersByTimeAsync(1999);
-      const signalsDuringGrace = launcher.signalsTo(500);
-      await jest.advanceTimersByTimeAsync(1);
+      await jest.advanceTimersByTimeAsync(1980);
+      const duringGrace = finder.signals.map((s) => s.signal);
+      await jest.advanceTimersByTimeAsync(100);
       const reaped = await reaping;
 
       // Assert
-      expect(signalsDuringGrace).toEqual(['SIGTERM']);
-      expect(launcher.signalsTo(500)).toEqual(['SIGTERM', 'SIGKILL']);
+      expect(duringGrace).toEqual(['SIGTERM']);
+      expect(finder.signals.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL']);
       expect(reaped).toEqual([{ name: 'web', pid: 500, result: 'killed' }]);
     });
   });
 
-  describe('when the leader is gone but members of its group remain', () => {
-    it('still treats the group as ours and stops it', async () => {
+  describe('when a stray forks a new process while it stops', () => {
+    it('finds the newcomer on a second look and kills it too', async () => {
       // Arrange
-      const web = recordOf('web', 500);
-      const { launcher, reaper } = setup([web]);
-      launcher.setStartTime(500, null);
-      launcher.setGroupAlive(500, true);
-      launcher.groupDiesOn.add('SIGTERM');
-
-      // Act
-      const reaped = await reaper.reap();
-
-      // Assert
-      expect(reaped).toEqual([{ name: 'web', pid: 500, result: 'stopped' }]);
-      expect(launcher.signalsTo(500)).toEqual(['SIGTERM']);
-    });
-  });
-
-  describe('when the pid was reused (the leader has another start time)', () => {
-    it('leaves it alone and never signals it', async () => {
-      // Arrange
-      const web = recordOf('web', 500);
-      const { launcher, reaper } = setup([web]);
-      launcher.setStartTime(500, 'someone else');
-      launcher.setGroupAlive(500, true);
+      const { finder, reaper } = setup();
+      finder.add(500, 'web');
+      finder.forkOnTerm(777, 'web');
 
       // Act
       const reaping = reaper.reap();
-      await jest.advanceTimersByTimeAsync(5000);
+      await jest.advanceTimersByTimeAsync(3100);
       const reaped = await reaping;
 
       // Assert
-      expect(reaped).toEqual([{ name: 'web', pid: 500, result: 'pid reused, left alone' }]);
-      expect(launcher.signals).toEqual([]);
+      expect(reaped).toEqual([
+        { name: 'web', pid: 500, result: 'stopped' },
+        { name: 'web', pid: 777, result: 'killed' },
+      ]);
+      expect(finder.signals).toEqual([
+        { pid: 500, signal: 'SIGTERM' },
+        { pid: 777, signal: 'SIGKILL' },
+      ]);
     });
   });
 
-  describe('when the record is from another boot', () => {
-    it('never signals the pid, even if a live process has it now', async () => {
+  describe('when the PID of a stray names another process by the time it would be killed', () => {
+    it('does not signal it', async () => {
       // Arrange
-      const web = recordOf('web', 500, { bootId: 'boot-OLD' });
-      const { launcher, reaper } = setup([web]);
-      leaveRunning(launcher, web);
-
-      // Act
-      const reaped = await reaper.reap();
-
-      // Assert
-      expect(reaped).toEqual([{ name: 'web', pid: 500, result: 'already gone' }]);
-      expect(launcher.signals).toEqual([]);
-    });
-  });
-
-  describe('when the boot id is unknown on either side', () => {
-    it.each<[string, string | null, string | null]>([
-      ['the record', null, 'boot-A'],
-      ['the launcher', 'boot-A', null],
-    ])('relies on the start time (unknown in %s)', async (_label, recordBoot, launcherBoot) => {
-      // Arrange
-      const web = recordOf('web', 500, { bootId: recordBoot });
-      const { launcher, reaper } = setup([web]);
-      launcher.bootId = launcherBoot;
-      leaveRunning(launcher, web);
-      launcher.groupDiesOn.add('SIGTERM');
-
-      // Act
-      const reaped = await reaper.reap();
-
-      // Assert
-      expect(reaped[0].result).toBe('stopped');
-      expect(launcher.signalsTo(500)).toEqual(['SIGTERM']);
-    });
-  });
-
-  describe('when the group is gone', () => {
-    it('reports it already gone and sends nothing', async () => {
-      // Arrange
-      const web = recordOf('web', 500);
-      const { launcher, reaper } = setup([web]);
-      launcher.setStartTime(500, null);
-      launcher.setGroupAlive(500, false);
-
-      // Act
-      const reaped = await reaper.reap();
-
-      // Assert
-      expect(reaped).toEqual([{ name: 'web', pid: 500, result: 'already gone' }]);
-      expect(launcher.signals).toEqual([]);
-    });
-  });
-
-  describe('when several records are reaped', () => {
-    it('handles each on its own and removes every record from the registry', async () => {
-      // Arrange
-      const ours = recordOf('web-1', 500);
-      const stubborn = recordOf('web-2', 600);
-      const reused = recordOf('worker', 700);
-      const otherBoot = recordOf('cron', 800, { bootId: 'boot-OLD' });
-      const gone = recordOf('api', 900);
-      const { launcher, registry, reaper } = setup([ours, stubborn, reused, otherBoot, gone]);
-      leaveRunning(launcher, ours);
-      leaveRunning(launcher, stubborn);
-      launcher.setStartTime(700, 'someone else');
-      launcher.setGroupAlive(700, true);
-      launcher.setGroupAlive(800, true);
-      const realSignal = launcher.signalGroup.bind(launcher);
-      launcher.signalGroup = (pgid, signal) => {
-        const sent = realSignal(pgid, signal);
-        if (pgid === 500) launcher.setGroupAlive(500, false);
+      const { finder, reaper } = setup();
+      const stray = finder.add(500, 'web', []);
+      const signal = finder.signal.bind(finder);
+      finder.signal = (s, sig) => {
+        const sent = signal(s, sig);
+        // The stray exits after SIGTERM was sent and an unrelated process gets its PID.
+        if (sig === 'SIGTERM') finder.replace(stray.pid);
         return sent;
       };
 
       // Act
       const reaping = reaper.reap();
-      await jest.advanceTimersByTimeAsync(2000);
+      await jest.advanceTimersByTimeAsync(3100);
       const reaped = await reaping;
 
       // Assert
-      expect(reaped.map((r) => [r.name, r.result])).toEqual([
-        ['web-1', 'stopped'],
-        ['web-2', 'killed'],
-        ['worker', 'pid reused, left alone'],
-        ['cron', 'already gone'],
-        ['api', 'already gone'],
-      ]);
-      expect(launcher.signals).toEqual([
-        { pgid: 500, signal: 'SIGTERM' },
-        { pgid: 600, signal: 'SIGTERM' },
-        { pgid: 600, signal: 'SIGKILL' },
-      ]);
-      expect(registry.list()).toEqual([]);
-      expect([...registry.journal].sort()).toEqual(['remove api 900', 'remove cron 800', 'remove web-1 500', 'remove web-2 600', 'remove worker 700']);
+      expect(finder.signals).toEqual([{ pid: 500, signal: 'SIGTERM' }]);
+      expect(reaped).toEqual([{ name: 'web', pid: 500, result: 'stopped' }]);
     });
   });
 
-  describe('when the registry is empty', () => {
-    it('reaps nothing', async () => {
+  describe('when records name processes no marker proves ours', () => {
+    it('never signals them, reports them, and drops every record', async () => {
+      // Arrange: a forged pgid 0, a reused PID, a group whose leader is gone
+      const records = [recordOf('zero', 10, { pgid: 0 }), recordOf('reused', 600), recordOf('web', 500)];
+      const { finder, registry, reaper } = setup(records);
+      finder.add(500, 'web');
+
+      // Act
+      const reaped = await reaper.reap();
+
+      // Assert
+      expect(finder.signals).toEqual([{ pid: 500, signal: 'SIGTERM' }]);
+      expect(reaped).toEqual([
+        { name: 'web', pid: 500, result: 'stopped' },
+        { name: 'zero', pid: 10, result: 'no process of ours left' },
+        { name: 'reused', pid: 600, result: 'no process of ours left' },
+      ]);
+      expect(registry.list()).toEqual([]);
+      expect([...registry.journal].sort()).toEqual(['remove reused 600', 'remove web 500', 'remove zero 10']);
+    });
+  });
+
+  describe('when environments cannot be read on this platform', () => {
+    it('signals nothing and says what it left alone', async () => {
       // Arrange
-      const { launcher, reaper } = setup([]);
+      const { finder, registry, reaper } = setup([recordOf('web', 500)]);
+      finder.supported = false;
+      finder.add(500, 'web');
+
+      // Act
+      const reaped = await reaper.reap();
+
+      // Assert
+      expect(finder.signals).toEqual([]);
+      expect(finder.finds).toEqual([]);
+      expect(reaped).toEqual([{ name: 'web', pid: 500, result: 'left alone: ownership cannot be proven on this platform' }]);
+      expect(registry.list()).toEqual([]);
+    });
+  });
+
+  describe('when nothing was left', () => {
+    it('reaps nothing and looks only once', async () => {
+      // Arrange
+      const { finder, reaper } = setup();
 
       // Act
       const reaped = await reaper.reap();
 
       // Assert
       expect(reaped).toEqual([]);
-      expect(launcher.signals).toEqual([]);
+      expect(finder.signals).toEqual([]);
+      expect(finder.finds).toEqual([0]);
     });
   });
 });

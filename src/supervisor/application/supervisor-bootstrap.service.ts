@@ -5,16 +5,16 @@ import type { ProcessSpec } from '../domain/process-spec.js';
 import { OrphanReaper } from './orphan-reaper.js';
 import type { IChildRegistry } from './ports/child-registry.port.js';
 import type { IOutputStore } from './ports/output-store.port.js';
-import type { IProcessLauncher } from './ports/process-launcher.port.js';
+import type { IStrayProcessFinder } from './ports/stray-process-finder.port.js';
 import { ProcessManager } from './process-manager.service.js';
 import { Reconciler } from './reconciler.js';
 import {
   CHILD_REGISTRY,
   OUTPUT_STORE,
   PROCESS_CONFIG_SOURCE,
-  PROCESS_LAUNCHER,
   PROCESS_SPECS,
   RECONCILE_INTERVAL,
+  STRAY_PROCESS_FINDER,
 } from './supervisor.tokens.js';
 
 /** Reads the process config again; throws InvalidProcessConfigError. */
@@ -38,13 +38,13 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
     @Inject(PROCESS_SPECS) private readonly specs: ProcessSpec[],
     @Inject(PROCESS_CONFIG_SOURCE) private readonly source: IProcessConfigSource,
     @Inject(CHILD_REGISTRY) private readonly registry: IChildRegistry,
-    @Inject(PROCESS_LAUNCHER) private readonly launcher: IProcessLauncher,
+    @Inject(STRAY_PROCESS_FINDER) private readonly strays: IStrayProcessFinder,
     @Inject(OUTPUT_STORE) private readonly output: IOutputStore,
     @Inject(RECONCILE_INTERVAL) private readonly reconcileIntervalMs: number,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const reaped = await new OrphanReaper(this.registry, this.launcher).reap();
+    const reaped = await new OrphanReaper(this.registry, this.strays).reap();
     for (const r of reaped) {
       const level = r.result === 'stopped' || r.result === 'killed' ? 'warn' : 'log';
       this.logger[level](`Orphan of a previous instance: ${r.name} (pid ${r.pid}): ${r.result}`);

@@ -9,3 +9,5 @@ export const PROCESS_SPECS = Symbol('ProcessSpecs');
 export const PROCESS_CONFIG_SOURCE = Symbol('IProcessConfigSource');
 /** Reconciler period in ms. */
 export const RECONCILE_INTERVAL = Symbol('ReconcileIntervalMs');
+/** Finds processes earlier backends of this data directory left (IStrayProcessFinder). */
+export const STRAY_PROCESS_FINDER = Symbol('IStrayProcessFinder');

@@ -1,5 +1,6 @@
 import type { ChildRecord, IChildRegistry } from '../application/ports/child-registry.port.js';
 import type { IFileSystem } from '../../lifecycle/application/ports/file-system.port.js';
+import { MAX_RECORDS, recordProblem } from './child-record.validation.js';
 
 /**
  * Durable records of running children in one JSON file, rewritten atomically
@@ -31,6 +32,7 @@ export class JsonChildRegistry implements IChildRegistry {
     return [...this.records];
   }
 
+  /** Every valid record; each bad one is dropped with one log line naming the field. */
   private read(): ChildRecord[] {
     let text: string | null;
     try {
@@ -40,13 +42,26 @@ export class JsonChildRegistry implements IChildRegistry {
       return [];
     }
     if (text === null) return [];
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(text) as { children?: unknown };
-      return Array.isArray(parsed.children) ? parsed.children.filter(isRecord) : [];
-    } catch {
-      this.log(`${this.path} is not valid JSON; starting with no records`);
+      parsed = JSON.parse(text);
+    } catch (error) {
+      this.log(`${this.path} is not valid JSON (${(error as Error).message}); ignoring its records, strays are still found by their marker`);
       return [];
     }
+    const children = (parsed as { children?: unknown } | null)?.children;
+    if (!Array.isArray(children)) {
+      this.log(`${this.path} has no "children" list; ignoring it`);
+      return [];
+    }
+    if (children.length > MAX_RECORDS) this.log(`${this.path} holds ${children.length} records; reading only the first ${MAX_RECORDS}`);
+    const records: ChildRecord[] = [];
+    children.slice(0, MAX_RECORDS).forEach((value: unknown, index) => {
+      const problem = recordProblem(value);
+      if (problem) this.log(`${this.path}: dropping children[${index}]: ${problem}`);
+      else records.push(knownFields(value as ChildRecord));
+    });
+    return records;
   }
 
   private write(): void {
@@ -54,14 +69,7 @@ export class JsonChildRegistry implements IChildRegistry {
   }
 }
 
-function isRecord(value: unknown): value is ChildRecord {
-  const r = value as Record<string, unknown>;
-  return (
-    typeof r === 'object' &&
-    r !== null &&
-    typeof r.name === 'string' &&
-    Number.isInteger(r.pid) &&
-    Number.isInteger(r.pgid) &&
-    typeof r.ownerInstanceId === 'string'
-  );
+/** Only the fields a record has: whatever else a forged file holds is not kept. */
+function knownFields(r: ChildRecord): ChildRecord {
+  return { name: r.name, pid: r.pid, pgid: r.pgid, startTime: r.startTime, bootId: r.bootId, ownerInstanceId: r.ownerInstanceId, startedAt: r.startedAt };
 }

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { LaunchError } from '../domain/supervisor.errors.js';
 import type {
   ChildExit,
@@ -9,45 +10,58 @@ import type {
   OutputStream,
 } from '../application/ports/process-launcher.port.js';
 import type { ProcessUtils } from '../../lifecycle/infrastructure/process-utils.js';
+import { cannotExecute, LEADER_EXITED, LIFELINE_FD, WRAPPER_SHELL, wrapperArgs } from './lifeline-wrapper.js';
+import { formatMarker, OWNER_VARIABLE, type OwnerMarker } from './owner-marker.js';
 
 /** Variables of the backend that children must never inherit. */
 const PRIVATE_ENV = ['API_TOKEN', 'PROCGUARD_DEV_SESSION'];
 
+/** How long an exit waits for the lifeline watcher to leave the group before it is reported anyway. */
+const WATCHER_EXIT_WAIT_MS = 1000;
+
+export interface LauncherOptions {
+  /** Marks every child (PROCGUARD_OWNER) so a later backend can prove it is ours. */
+  readonly owner?: Omit<OwnerMarker, 'name'>;
+  readonly baseEnv?: NodeJS.ProcessEnv;
+}
+
 /**
- * Spawns each child detached: a session and process-group leader (pgid = pid),
- * so a stop can signal the whole tree and a terminal's Ctrl+C reaches only the backend.
+ * Spawns each child detached (a session and process-group leader, pgid = pid,
+ * so a stop can signal the whole tree and a terminal's Ctrl+C reaches only the
+ * backend), through the lifeline wrapper: the group dies with the backend,
+ * even by SIGKILL.
  */
 export class NodeProcessLauncher implements IProcessLauncher {
+  private readonly baseEnv: NodeJS.ProcessEnv;
+
   constructor(
     private readonly processes: ProcessUtils,
-    private readonly baseEnv: NodeJS.ProcessEnv = process.env,
-  ) {}
+    private readonly options: LauncherOptions = {},
+  ) {
+    this.baseEnv = options.baseEnv ?? process.env;
+  }
 
   get bootId(): string | null {
     return this.processes.bootId();
   }
 
   async launch(request: LaunchRequest): Promise<ChildHandle> {
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(this.baseEnv)) {
-      if (value !== undefined && !PRIVATE_ENV.includes(key)) env[key] = value;
-    }
-    Object.assign(env, request.env);
-    const child = spawn(request.command, [...request.args], {
+    const env = this.envFor(request);
+    const refused = request.shell ? null : existsSync(request.cwd) ? cannotExecute(request.command, request.cwd, env.PATH) : 'ENOENT';
+    if (refused) throw launchError(request, refused);
+    const child = spawn(WRAPPER_SHELL, wrapperArgs(request.command, request.args, request.shell), {
       cwd: request.cwd,
       env,
-      shell: request.shell,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // Index 3 is the lifeline; Node opens the backend's end close-on-exec, so no other child holds it.
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
-      child.once('error', (error: NodeJS.ErrnoException) =>
-        reject(new LaunchError(`${request.command}: ${error.code ?? error.message}${error.code === 'ENOENT' ? ' (command or cwd not found)' : ''}`, { cause: error })),
-      );
+      child.once('error', (error: NodeJS.ErrnoException) => reject(launchError(request, error.code ?? error.message, error)));
     });
     const pid = child.pid!;
-    const exited = new Promise<ChildExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = exitedAfterWatcher(child);
     const listeners: ((stream: OutputStream, chunk: Buffer) => void)[] = [];
     child.stdout!.on('data', (chunk: Buffer) => listeners.forEach((l) => l('stdout', chunk)));
     child.stderr!.on('data', (chunk: Buffer) => listeners.forEach((l) => l('stderr', chunk)));
@@ -61,6 +75,7 @@ export class NodeProcessLauncher implements IProcessLauncher {
   }
 
   signalGroup(pgid: number, signal: string): boolean {
+    if (!Number.isInteger(pgid) || pgid <= 1) return false;
     try {
       process.kill(-pgid, signal as NodeJS.Signals);
       return true;
@@ -75,6 +90,7 @@ export class NodeProcessLauncher implements IProcessLauncher {
    * to reap) count there but are already dead.
    */
   groupAlive(pgid: number): boolean {
+    if (!Number.isInteger(pgid) || pgid <= 1) return false;
     try {
       process.kill(-pgid, 0);
     } catch {
@@ -92,6 +108,49 @@ export class NodeProcessLauncher implements IProcessLauncher {
   startTimeOf(pid: number): string | null {
     return this.processes.inspect(pid)?.startTime ?? null;
   }
+
+  private envFor(request: LaunchRequest): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(this.baseEnv)) {
+      if (value !== undefined && !PRIVATE_ENV.includes(key)) env[key] = value;
+    }
+    Object.assign(env, request.env);
+    // Set last: neither the backend's own environment nor a spec may forge or drop it.
+    delete env[OWNER_VARIABLE];
+    if (this.options.owner) env[OWNER_VARIABLE] = formatMarker({ ...this.options.owner, name: request.name });
+    return env;
+  }
+}
+
+function launchError(request: LaunchRequest, code: string, cause?: Error): LaunchError {
+  return new LaunchError(`${request.command}: ${code}${code === 'ENOENT' ? ' (command or cwd not found)' : ''}`, { cause });
+}
+
+/**
+ * The leader's exit, reported once the watcher has left the group too: on the
+ * exit the backend writes a line to the lifeline, the watcher reads it and
+ * exits, and the lifeline closes. So "the group is alive" keeps meaning "the
+ * command left something running", never "the watcher has not gone yet".
+ */
+function exitedAfterWatcher(child: ChildProcess): Promise<ChildExit> {
+  const lifeline = child.stdio[LIFELINE_FD] as Socket;
+  // The watcher may be gone already (a group SIGKILL): a write then fails, which is fine.
+  lifeline.on('error', () => undefined);
+  lifeline.resume();
+  const closed = new Promise<void>((resolve) => lifeline.once('close', () => resolve()));
+  return new Promise<ChildExit>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (!lifeline.destroyed) lifeline.end(LEADER_EXITED);
+      const timer = setTimeout(() => {
+        lifeline.destroy();
+        resolve({ code, signal });
+      }, WATCHER_EXIT_WAIT_MS);
+      void closed.then(() => {
+        clearTimeout(timer);
+        resolve({ code, signal });
+      });
+    }),
+  );
 }
 
 /** Fields of /proc/<pid>/stat after the command name: [state, ppid, pgrp, …]. */

@@ -1,0 +1,38 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** PIDs of live (non-zombie) processes whose environment holds `entry` (`KEY=value`). */
+export function pidsWithEnv(entry: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(entry)) continue;
+      if (statOf(Number(name))?.state !== 'Z') found.push(Number(name));
+    } catch {
+      // gone, or another user's
+    }
+  }
+  return found;
+}
+
+/** State, process group and kernel start time of `pid`, or null when it is gone. */
+export function statOf(pid: number): { state: string; pgid: number; startTime: string } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], pgid: Number(fields[2]), startTime: fields[19] };
+  } catch {
+    return null;
+  }
+}
+
+/** Live members of process group `pgid`. */
+export function groupMembers(pgid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      const s = statOf(pid);
+      return s !== null && s.pgid === pgid && s.state !== 'Z' && s.state !== 'X';
+    });
+}
