@@ -8,6 +8,7 @@ import { validateEnv } from '../src/config/env.validation.js';
 import { registerLivenessRoute } from '../src/lifecycle/presentation/liveness.route.js';
 import { ApplicationLifecycleService } from '../src/lifecycle/application/application-lifecycle.service.js';
 import { DATABASE, type IDatabase } from '../src/persistence/application/database.port.js';
+import { processSpecsModule } from '../src/supervisor/process-specs.module.js';
 import { cleanup, NO_PROCESSES, tempDir } from './support/harness.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -29,7 +30,7 @@ describe('/api/health (supertest, in-process)', () => {
     });
     const env = validateEnv(process.env);
     held = await acquireInstanceLock(env, 'server', () => undefined, () => undefined, undefined);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(held)] }).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(held, [processSpecsModule([])])] }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
     app.setGlobalPrefix('api');
     registerLivenessRoute(app.getHttpAdapter().getInstance());

@@ -3,6 +3,8 @@ import { EXIT } from '../exit-codes.js';
 import type { HeldInstanceLock } from './instance-guard.js';
 import { acquireOrExit, parseEnvOrExit } from './start-guard.js';
 import { ShutdownOnSignal } from './shutdown-on-signal.js';
+import { startupConfigOrExit } from './startup-config.js';
+import { processSpecsModule } from '../supervisor/process-specs.module.js';
 import { terminalHungUp } from './terminal-hangup.js';
 
 export interface RunInstanceOptions {
@@ -58,9 +60,12 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
     shutdown.trigger('lock compromised');
   });
 
+  // With the lock held (the data directory exists) and before Nest loads: a user's mistake exits 2 here.
+  const { specs } = startupConfigOrExit(env, () => held?.lockManager.releaseLockSync(), (message) => log('warn', message));
+
   const { createServer, PortInUseError } = await import('./server.js');
   try {
-    const server = await createServer(env, held, options.imports ?? []);
+    const server = await createServer(env, held, [processSpecsModule(specs), ...(options.imports ?? [])]);
     reload = () => server.lifecycle.reload();
     emergencyStop = () => server.lifecycle.emergencyStop();
     shutdown.attach(async (reason) => {

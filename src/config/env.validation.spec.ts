@@ -58,7 +58,7 @@ describe('validateEnv', () => {
           expect.objectContaining({
             problems: [
               'API_TOKEN must be at least 16 characters with no spaces',
-              'READY_REQUIRES entry "../bad" is not a valid process name',
+              'READY_REQUIRES entry "../bad" is not a valid process name: it may hold only letters, digits, "_", "." or "-", and must start with a letter or digit',
             ],
           }),
         );

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isIP } from 'node:net';
+import { processNameProblem } from '../supervisor/domain/process-name.js';
 
 /** The validated environment; every path is absolute. */
 export interface AppEnv {
@@ -107,7 +108,8 @@ function nameList(name: string, value: string | undefined, problems: string[]): 
   if (value === undefined) return [];
   const names = value.split(',').map((n) => n.trim()).filter(Boolean);
   for (const n of names) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(n)) problems.push(`${name} entry "${n}" is not a valid process name`);
+    const problem = processNameProblem(n);
+    if (problem !== null) problems.push(`${name} entry ${JSON.stringify(n.slice(0, 80))} is not a valid process name: it ${problem}`);
   }
   return names;
 }

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Global, Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -15,7 +14,6 @@ import {
   OUTPUT_STORE,
   PROCESS_CONFIG_SOURCE,
   PROCESS_LAUNCHER,
-  PROCESS_SPECS,
   READINESS_PROBE,
   RECONCILE_INTERVAL,
   STRAY_PROCESS_FINDER,
@@ -29,7 +27,7 @@ import type { Database } from 'better-sqlite3';
 import { JsonChildRegistry } from './infrastructure/json-child-registry.adapter.js';
 import { NetReadinessProbe } from './infrastructure/net-readiness.probe.js';
 import { NodeProcessLauncher } from './infrastructure/node-process-launcher.adapter.js';
-import { loadProcessConfig } from './infrastructure/process-config.loader.js';
+import { processConfigSource } from './infrastructure/process-config.loader.js';
 import { RotatingOutputStore } from './infrastructure/rotating-output.store.js';
 import { ProcessesController } from './presentation/processes.controller.js';
 
@@ -42,6 +40,11 @@ const env = (config: ConfigService) => ({
 /** This backend's identity in its children's owner marker. */
 const OWNER = Symbol('OwnerMarker');
 
+/**
+ * Supervision. The specs it starts with (PROCESS_SPECS) are read and validated before Nest
+ * loads, by the bootstrap, and handed in with {@link processSpecsModule}: an invalid file is a
+ * configuration error (exit 2) that never reaches the app.
+ */
 @Global()
 @Module({
   imports: [LifecycleModule],
@@ -83,20 +86,7 @@ const OWNER = Symbol('OwnerMarker');
     {
       provide: PROCESS_CONFIG_SOURCE,
       inject: [ConfigService],
-      useFactory: (config: ConfigService): IProcessConfigSource => {
-        const { configPath, explicit } = env(config);
-        return {
-          path: configPath,
-          // The default file is optional; a file the operator named must exist.
-          load: () => (!explicit && !existsSync(configPath) ? [] : loadProcessConfig(configPath, process.cwd())),
-        };
-      },
-    },
-    {
-      // Validated while the app is built: an invalid file stops start-up before any process starts.
-      provide: PROCESS_SPECS,
-      inject: [PROCESS_CONFIG_SOURCE],
-      useFactory: (source: IProcessConfigSource) => source.load(),
+      useFactory: (config: ConfigService): IProcessConfigSource => processConfigSource(env(config).configPath, env(config).explicit),
     },
     { provide: DESIRED_STATE, inject: [SQLITE_CONNECTION], useFactory: (db: Database) => new SqliteDesiredStateStore(db) },
     {

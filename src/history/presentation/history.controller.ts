@@ -1,9 +1,9 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import { ProcessManager } from '../../supervisor/application/process-manager.service.js';
+import { isProcessName } from '../../supervisor/domain/process-name.js';
 import { EventRecorder } from '../application/event-recorder.service.js';
 import type { StoredEvent } from '../domain/stored-event.js';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const MAX_LIMIT = 500;
 
 /** `GET /api/processes/:name/history?limit=&before=`: newest first, paged by event id. */
@@ -20,7 +20,7 @@ export class HistoryController {
     @Query('limit') limit?: string,
     @Query('before') before?: string,
   ): { name: string; events: StoredEvent[]; nextBefore: number | null } {
-    if (!NAME.test(name)) throw new BadRequestException(`"${name.slice(0, 80)}" is not a valid process name`);
+    if (!isProcessName(name)) throw new BadRequestException(`"${name.slice(0, 80)}" is not a valid process name`);
     const size = wholeNumber('limit', limit, 50, 1, MAX_LIMIT);
     const beforeId = before === undefined ? undefined : wholeNumber('before', before, 0, 1, Number.MAX_SAFE_INTEGER);
     const events = this.recorder.page(name, size, beforeId);

@@ -6,6 +6,7 @@ import type { IOutputStore } from './ports/output-store.port.js';
 import type { ChildExit, ChildHandle, IProcessLauncher } from './ports/process-launcher.port.js';
 import type { IReadinessProbe } from './ports/readiness-probe.port.js';
 import { GroupKiller } from './group-killer.js';
+import { guardListener } from './guarded-listener.js';
 import { ReadinessWatch } from './readiness-watch.js';
 import type { ExitInfo, ProcessEvent, ProcessStatus } from './process-status.js';
 
@@ -142,7 +143,7 @@ export class ManagedProcess {
       ownerInstanceId: deps.ownerInstanceId,
       startedAt: new Date(this.childStartedAt).toISOString(),
     });
-    child.onOutput((stream, chunk) => deps.output.append(instance.name, stream, chunk));
+    child.onOutput(guardListener(`output of "${instance.name}"`, (stream, chunk) => deps.output.append(instance.name, stream, chunk)));
     // The exit event decides at once; nothing polls for liveness.
     void child.exited.then((exit) => this.enqueue(() => this.onChildExit(child, exit)));
     if (!this.readiness.begin(child)) this.move('running', 'started (no readiness probe)');

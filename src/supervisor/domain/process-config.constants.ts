@@ -8,7 +8,6 @@ export const MAX_TOTAL_INSTANCES = 1000;
 export const MAX_PORT = 65_535;
 export const MAX_KILL_TIMEOUT_MS = 600_000;
 
-export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
@@ -88,7 +87,8 @@ export const PROCESS_DEFAULTS = {
   restartWindowMs: 60_000,
   minRestartWindowMs: 1000,
   stopSignal: 'SIGTERM',
-  killTimeoutMs: 5000,
+  /** Leaves SHUTDOWN_ROOM_AFTER_KILL_MS of the default SHUTDOWN_TIMEOUT_MS (5000) for the SIGKILL and the later steps. */
+  killTimeoutMs: 3000,
   /** The program PM2 runs a `script` with when no `interpreter` is given. */
   interpreter: 'node',
 } as const;

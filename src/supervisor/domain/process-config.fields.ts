@@ -3,6 +3,9 @@ import { didYouMean } from './did-you-mean.js';
 
 export type ConfigObject = Readonly<Record<string, unknown>>;
 
+/** The OS cannot pass a NUL byte in a command, argument, path or variable: spawn would fail on every try. */
+export const NUL_REASON = 'must not contain a NUL byte (\\u0000): the system cannot pass one to a process';
+
 export function isConfigObject(value: unknown): value is ConfigObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -120,6 +123,7 @@ export class FieldReader {
     const value = this.raw(key);
     if (typeof value !== 'string') this.fail(key, `must be a string, got ${describeValue(value)}`);
     else if (value.trim() === '') this.fail(key, 'must not be empty');
+    else if (value.includes('\0')) this.fail(key, NUL_REASON);
     else return value;
     return undefined;
   }

@@ -1,6 +1,9 @@
 import { IGNORED_PM2_FIELDS } from './process-config.constants.js';
 import { BASE_DIR, problemsWith, specWith } from './testing/process-config.testing.js';
 
+const RULE = '1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit, without ".."';
+const CHARS = 'may hold only letters, digits, "_", "." or "-", and must start with a letter or digit';
+
 describe('parseProcessEntry (through parseProcessConfig)', () => {
   describe('when only name and command are given', () => {
     it('fills in every default', () => {
@@ -18,7 +21,7 @@ describe('parseProcessEntry (through parseProcessConfig)', () => {
         maxRestarts: 10,
         restartWindowMs: 60000,
         stopSignal: 'SIGTERM',
-        killTimeoutMs: 5000,
+        killTimeoutMs: 3000,
         readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 3, startupGraceMs: 5000 },
       });
     });
@@ -37,9 +40,11 @@ describe('parseProcessEntry (through parseProcessConfig)', () => {
   describe('when the name is wrong', () => {
     it.each<[string, Record<string, unknown>, string]>([
       ['missing', { name: undefined }, 'processes[0]: "name" is required'],
-      ['not a string', { name: 7 }, 'processes[0]: "name" must be 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit, got 7'],
-      ['with a space', { name: 'my app' }, 'processes[0] "my app": "name" must be 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit, got "my app"'],
-      ['starting with a dash', { name: '-web' }, 'processes[0] "-web": "name" must be 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit, got "-web"'],
+      ['not a string', { name: 7 }, `processes[0]: "name" must be a string, got 7 (a name is ${RULE})`],
+      ['with a space', { name: 'my app' }, `processes[0] "my app": "name" ${CHARS}, got "my app" (a name is ${RULE})`],
+      ['starting with a dash', { name: '-web' }, `processes[0] "-web": "name" ${CHARS}, got "-web" (a name is ${RULE})`],
+      ['with ".."', { name: 'a..b' }, `processes[0] "a..b": "name" must not contain "..", got "a..b" (a name is ${RULE})`],
+      ['of 65 characters', { name: 'x'.repeat(65) }, `processes[0] "${'x'.repeat(64)}…": "name" is 65 characters long; at most 64 are allowed, got "${'x'.repeat(64)}…" (a name is ${RULE})`],
     ])('reports a name %s', (_, fields, problem) => {
       expect(problemsWith(fields)).toEqual([problem]);
     });
@@ -47,6 +52,46 @@ describe('parseProcessEntry (through parseProcessConfig)', () => {
     it('accepts 64 characters of letters, digits, "_", "." and "-", and no more', () => {
       expect(specWith({ name: `A1_.-${'x'.repeat(59)}` }).name).toHaveLength(64);
       expect(problemsWith({ name: 'x'.repeat(65) })).toHaveLength(1);
+    });
+  });
+
+  describe('when the instances would get names over 64 characters', () => {
+    it('names the field, the longest instance name and the room left', () => {
+      const name = 'n'.repeat(63);
+
+      expect(problemsWith({ name, instances: 10 })).toEqual([
+        `processes[0] "${name}": "name" "${name}" with 10 instances runs as "${name}-1", which is 65 characters long; ` +
+          'at most 64 are allowed; shorten "name" to at most 61 characters or lower "instances"',
+      ]);
+    });
+
+    it('accepts the longest name whose last instance still fits', () => {
+      const specs = [specWith({ name: 'n'.repeat(61), instances: 10 }), specWith({ name: 'n'.repeat(62), instances: 9 })];
+
+      expect(specs.map((spec) => spec.name.length)).toEqual([61, 62]);
+    });
+
+    it('checks a single instance by its bare name only', () => {
+      expect(specWith({ name: 'n'.repeat(64), instances: 1 }).name).toHaveLength(64);
+    });
+  });
+
+  describe('when a value holds a NUL byte', () => {
+    it.each<[string, Record<string, unknown>, string]>([
+      ['command', { command: 'no\0de' }, '"command"'],
+      ['cwd', { cwd: '/srv\0/app' }, '"cwd"'],
+      ['an args entry', { args: ['ok', 'a\0b'] }, '"args[1]"'],
+      ['args as one string', { args: '--a \0' }, '"args"'],
+      ['an env value', { env: { A: 'x\0y' } }, '"env.A"'],
+      ['PM2 script', { command: undefined, script: 'app\0.js' }, '"script"'],
+    ])('rejects it in %s, naming the field', (_, fields, field) => {
+      expect(problemsWith(fields)).toEqual([`processes[0] "web": ${field} must not contain a NUL byte (\\u0000): the system cannot pass one to a process`]);
+    });
+
+    it('rejects it in an env name', () => {
+      expect(problemsWith({ env: { 'A\0B': '1' } })).toEqual([
+        'processes[0] "web": "env" has the variable name "A\\u0000B": names are letters, digits and "_", not starting with a digit',
+      ]);
     });
   });
 

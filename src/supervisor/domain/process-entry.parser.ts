@@ -7,15 +7,15 @@ import {
   MAX_INSTANCES_PER_PROCESS,
   MAX_KILL_TIMEOUT_MS,
   MAX_PORT,
-  NAME_PATTERN,
   PM2_ALIASES,
   PM2_TRANSLATED_FIELDS,
   PROCESS_DEFAULTS,
   PROCESS_FIELDS,
   STOP_SIGNALS,
 } from './process-config.constants.js';
-import { describeValue, FieldReader, isConfigObject, quote } from './process-config.fields.js';
+import { describeValue, FieldReader, isConfigObject, NUL_REASON, quote } from './process-config.fields.js';
 import { readBackoff, readReadiness } from './process-config.sections.js';
+import { MAX_PROCESS_NAME_LENGTH, PROCESS_NAME_RULE, processNameProblem } from './process-name.js';
 import type { AutorestartPolicy, ProcessSpec } from './process-spec.js';
 
 export interface EntryOptions {
@@ -51,6 +51,7 @@ export function parseProcessEntry(raw: unknown, where: string, options: EntryOpt
 
   const name = readName(r);
   const instances = readInstances(r);
+  if (name !== null) checkInstanceNames(r, name, instances);
   const port = r.wholeNumber('port', 1, MAX_PORT, null);
   if (port !== null && port + instances - 1 > MAX_PORT) {
     r.fail('port', `${port} with ${instances} instances would use ports up to ${port + instances - 1}; the last must be at most ${MAX_PORT}`);
@@ -81,12 +82,26 @@ function readName(r: FieldReader): string | null {
     return null;
   }
   const name = r.raw('name');
-  if (typeof name === 'string' && NAME_PATTERN.test(name)) return name;
-  r.fail(
-    'name',
-    `must be 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit, got ${describeValue(name)}`,
-  );
+  const problem = processNameProblem(name);
+  if (problem === null) return name as string;
+  r.fail('name', `${problem}, got ${describeValue(name)} (a name is ${PROCESS_NAME_RULE})`);
   return null;
+}
+
+/** Instances run as `name-1..name-N`; each of those must be a valid name too (e.g. not over 64 characters). */
+function checkInstanceNames(r: FieldReader, name: string, instances: number): void {
+  if (instances < 2) return;
+  for (let index = 1; index <= instances; index++) {
+    const problem = processNameProblem(`${name}-${index}`);
+    if (problem === null) continue;
+    const room = MAX_PROCESS_NAME_LENGTH - `-${instances}`.length;
+    r.fail(
+      'name',
+      `"${name}" with ${instances} instances runs as "${name}-${index}", which ${problem}; ` +
+        `shorten "name" to at most ${room} characters or lower "instances"`,
+    );
+    return;
+  }
 }
 
 function readInstances(r: FieldReader): number {
@@ -124,14 +139,18 @@ function readCommand(r: FieldReader): { command: string; args: readonly string[]
 function readArgs(r: FieldReader): readonly string[] {
   if (!r.has('args')) return Object.freeze([]);
   const value = r.raw('args');
-  if (typeof value === 'string') return Object.freeze(value.split(/\s+/).filter((arg) => arg !== ''));
+  if (typeof value === 'string') {
+    if (value.includes('\0')) r.fail('args', NUL_REASON);
+    return Object.freeze(value.split(/\s+/).filter((arg) => arg !== ''));
+  }
   if (!Array.isArray(value)) {
     r.fail('args', `must be a list of strings, or one string split on spaces, got ${describeValue(value)}`);
     return Object.freeze([]);
   }
   const args: string[] = [];
   value.forEach((arg: unknown, i) => {
-    if (typeof arg === 'string' || (typeof arg === 'number' && Number.isFinite(arg))) args.push(String(arg));
+    if (typeof arg === 'string' && arg.includes('\0')) r.fail(`args[${i}]`, NUL_REASON);
+    else if (typeof arg === 'string' || (typeof arg === 'number' && Number.isFinite(arg))) args.push(String(arg));
     else r.fail(`args[${i}]`, `must be a string or a number, got ${describeValue(arg)}`);
   });
   return Object.freeze(args);
@@ -148,6 +167,8 @@ function readEnv(r: FieldReader): Readonly<Record<string, string>> {
   for (const [key, item] of Object.entries(value)) {
     if (!ENV_KEY_PATTERN.test(key)) {
       r.fail('env', `has the variable name ${quote(key)}: names are letters, digits and "_", not starting with a digit`);
+    } else if (typeof item === 'string' && item.includes('\0')) {
+      r.fail(`env.${key}`, NUL_REASON);
     } else if (typeof item === 'string' || typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item))) {
       entries.push([key, String(item)]);
     } else {

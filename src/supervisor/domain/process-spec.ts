@@ -6,7 +6,7 @@ export interface BackoffSpec {
   readonly initialDelayMs: number;
   readonly factor: number;
   readonly maxDelayMs: number;
-  /** A run that stayed up this long resets the delay and the restart count (PM2 `min_uptime`). */
+  /** A run that stayed up this long resets the delay and the count of unstable runs (PM2 `min_uptime`). */
   readonly resetAfterMs: number;
 }
 
@@ -42,7 +42,10 @@ export interface ProcessSpec {
   readonly port: number | null;
   readonly autorestart: AutorestartPolicy;
   readonly backoff: BackoffSpec;
-  /** Restarts allowed within `restartWindowMs` before the process is marked failed. */
+  /**
+   * Unstable runs in a row (each shorter than `backoff.resetAfterMs`), or restarts within
+   * `restartWindowMs`, after which the process is marked failed.
+   */
   readonly maxRestarts: number;
   readonly restartWindowMs: number;
   readonly stopSignal: string;

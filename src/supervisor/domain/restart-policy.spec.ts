@@ -1,3 +1,4 @@
+import { DEFAULT_BACKOFF, PROCESS_DEFAULTS } from './process-config.constants.js';
 import type { BackoffSpec } from './process-spec.js';
 import { RestartPolicy, type RestartPolicySpec } from './restart-policy.js';
 
@@ -91,17 +92,20 @@ describe('RestartPolicy', () => {
       ]);
     });
 
-    it('gives up once maxRestarts restarts fall within the window', () => {
-      // Arrange
+    it('gives up after maxRestarts unstable runs in a row, however slow the backoff', () => {
+      // Arrange: hours apart, so only the count in a row can stop it.
       const policy = policyWith({ maxRestarts: 3, restartWindowMs: 10_000 });
-      const allowed = [0, 1000, 2000].map((t) => policy.decide(CRASH, SHORT_RUN_MS, t));
+      const allowed = [0, 1, 2].map((i) => policy.decide(CRASH, SHORT_RUN_MS, i * 3_600_000));
 
       // Act
-      const decision = policy.decide(CRASH, SHORT_RUN_MS, 3000);
+      const decision = policy.decide(CRASH, SHORT_RUN_MS, 3 * 3_600_000);
 
       // Assert
       expect(allowed.map((d) => d.action)).toEqual(['restart', 'restart', 'restart']);
-      expect(decision).toEqual({ action: 'give-up', reason: 'restarted 3 times within 10000 ms (maxRestarts 3)' });
+      expect(decision).toEqual({
+        action: 'give-up',
+        reason: `restarted 3 times in a row, no run lasting ${BACKOFF.resetAfterMs} ms (maxRestarts 3)`,
+      });
     });
 
     it('gives up at once when maxRestarts is 0', () => {
@@ -109,32 +113,74 @@ describe('RestartPolicy', () => {
     });
   });
 
-  describe('when old restarts slide out of the window', () => {
-    it('no longer counts them', () => {
-      // Arrange
-      const policy = policyWith({ maxRestarts: 2, restartWindowMs: 10_000 });
-      policy.decide(CRASH, SHORT_RUN_MS, 0);
-      policy.decide(CRASH, SHORT_RUN_MS, 5000);
+  describe('when it crashes at once with every default', () => {
+    it('is marked failed after maxRestarts restarts, as the README says', () => {
+      // Arrange: the defaults of a process that gives none of these fields.
+      const policy = new RestartPolicy({
+        autorestart: PROCESS_DEFAULTS.autorestart,
+        backoff: DEFAULT_BACKOFF,
+        maxRestarts: PROCESS_DEFAULTS.maxRestarts,
+        restartWindowMs: PROCESS_DEFAULTS.restartWindowMs,
+      });
+      let now = 0;
+      const decisions = [];
+
+      // Act: each run dies after 10 ms; the next starts when its delay has passed.
+      for (let exits = 0; exits < 50; exits++) {
+        now += SHORT_RUN_MS;
+        const decision = policy.decide(CRASH, SHORT_RUN_MS, now);
+        decisions.push(decision);
+        if (decision.action !== 'restart') break;
+        now += decision.delayMs;
+      }
+
+      // Assert
+      expect(decisions).toHaveLength(PROCESS_DEFAULTS.maxRestarts + 1);
+      expect(decisions.at(-1)).toMatchObject({ action: 'give-up' });
+      expect(now).toBeLessThan(5 * 60_000);
+    });
+  });
+
+  describe('when the runs are stable but restarts pile up within the window', () => {
+    it('gives up once maxRestarts restarts fall within restartWindowMs', () => {
+      // Arrange: each run lasts resetAfterMs, so the count in a row starts over every time.
+      const policy = policyWith({ maxRestarts: 3, restartWindowMs: 1_000_000 });
+      const allowed = [1, 2, 3].map((i) => policy.decide(CRASH, BACKOFF.resetAfterMs, i * BACKOFF.resetAfterMs));
 
       // Act
-      const stillInWindow = policy.decide(CRASH, SHORT_RUN_MS, 9999);
-      const firstSlidOut = policy.decide(CRASH, SHORT_RUN_MS, 10_000);
+      const decision = policy.decide(CRASH, BACKOFF.resetAfterMs, 4 * BACKOFF.resetAfterMs);
+
+      // Assert
+      expect(allowed).toEqual([1, 1, 1].map((attempt) => ({ action: 'restart', delayMs: 100, attempt })));
+      expect(decision).toEqual({ action: 'give-up', reason: 'restarted 3 times within 1000000 ms (maxRestarts 3)' });
+    });
+
+    it('no longer counts restarts that slid out of the window', () => {
+      // Arrange
+      const policy = policyWith({ maxRestarts: 2, restartWindowMs: 100_000 });
+      policy.decide(CRASH, BACKOFF.resetAfterMs, 0);
+      policy.decide(CRASH, BACKOFF.resetAfterMs, 50_000);
+
+      // Act
+      const stillInWindow = policy.decide(CRASH, BACKOFF.resetAfterMs, 99_999);
+      const firstSlidOut = policy.decide(CRASH, BACKOFF.resetAfterMs, 100_000);
 
       // Assert
       expect(stillInWindow.action).toBe('give-up');
-      expect(firstSlidOut).toEqual({ action: 'restart', delayMs: 400, attempt: 3 });
+      expect(firstSlidOut).toEqual({ action: 'restart', delayMs: 100, attempt: 1 });
     });
   });
 
   describe('when a run stayed up resetAfterMs', () => {
-    it('starts over: first delay again and an empty window', () => {
+    it('starts over: first delay again and a fresh count of unstable runs', () => {
       // Arrange
-      const policy = policyWith({ maxRestarts: 2, restartWindowMs: 1_000_000 });
+      const policy = policyWith({ maxRestarts: 3, restartWindowMs: 1000 });
       policy.decide(CRASH, SHORT_RUN_MS, 0);
-      policy.decide(CRASH, SHORT_RUN_MS, 100);
+      policy.decide(CRASH, SHORT_RUN_MS, 100_000);
+      policy.decide(CRASH, SHORT_RUN_MS, 200_000);
 
       // Act
-      const afterLongRun = policy.decide(CRASH, BACKOFF.resetAfterMs, 40_000);
+      const afterLongRun = policy.decide(CRASH, BACKOFF.resetAfterMs, 300_000);
 
       // Assert
       expect(afterLongRun).toEqual({ action: 'restart', delayMs: 100, attempt: 1 });
@@ -142,12 +188,12 @@ describe('RestartPolicy', () => {
 
     it('does not reset a run one millisecond shorter', () => {
       // Arrange
-      const policy = policyWith({ maxRestarts: 2, restartWindowMs: 1_000_000 });
+      const policy = policyWith({ maxRestarts: 2, restartWindowMs: 1000 });
       policy.decide(CRASH, SHORT_RUN_MS, 0);
-      policy.decide(CRASH, SHORT_RUN_MS, 100);
+      policy.decide(CRASH, SHORT_RUN_MS, 100_000);
 
       // Act
-      const decision = policy.decide(CRASH, BACKOFF.resetAfterMs - 1, 40_000);
+      const decision = policy.decide(CRASH, BACKOFF.resetAfterMs - 1, 200_000);
 
       // Assert
       expect(decision.action).toBe('give-up');

@@ -13,13 +13,16 @@ export type RestartDecision =
   | { readonly action: 'give-up'; readonly reason: string };
 
 /**
- * Decides, at the moment a child exits, whether and when it runs again:
- * exponential backoff, a cap on restarts within a sliding window, and a reset
- * once a run has stayed up `resetAfterMs`.
+ * Decides, at the moment a child exits, whether and when it runs again: exponential backoff,
+ * and `failed` ("give-up") once either
+ * - `maxRestarts` runs in a row were unstable (each shorter than `backoff.resetAfterMs`): a
+ *   crash loop, however slow its backoff makes it; or
+ * - `maxRestarts` restarts fall within `restartWindowMs`, however long each run was: flapping.
+ * A stable run resets the delay and the count of unstable runs, not the window.
  */
 export class RestartPolicy {
   private restarts: number[] = [];
-  private consecutive = 0;
+  private unstable = 0;
 
   constructor(private readonly spec: RestartPolicySpec) {}
 
@@ -34,27 +37,31 @@ export class RestartPolicy {
    * @param uptimeMs how long that run lasted.
    */
   decide(exit: { code: number | null; signal: string | null; crashed?: boolean }, uptimeMs: number, now: number): RestartDecision {
-    if (uptimeMs >= this.spec.backoff.resetAfterMs) this.reset();
+    if (uptimeMs >= this.spec.backoff.resetAfterMs) this.unstable = 0;
     const clean = exit.code === 0 && exit.signal === null && !exit.crashed;
     if (this.spec.autorestart === 'never') return { action: 'stay-stopped', reason: 'autorestart is "never"' };
     if (this.spec.autorestart === 'on-failure' && clean) {
       return { action: 'stay-stopped', reason: 'exited cleanly and autorestart is "on-failure"' };
     }
-    this.restarts = this.restarts.filter((t) => now - t < this.spec.restartWindowMs);
-    if (this.restarts.length >= this.spec.maxRestarts) {
+    const { maxRestarts, restartWindowMs, backoff } = this.spec;
+    if (this.unstable >= maxRestarts) {
       return {
         action: 'give-up',
-        reason: `restarted ${this.restarts.length} times within ${this.spec.restartWindowMs} ms (maxRestarts ${this.spec.maxRestarts})`,
+        reason: `restarted ${this.unstable} times in a row, no run lasting ${backoff.resetAfterMs} ms (maxRestarts ${maxRestarts})`,
       };
     }
+    this.restarts = this.restarts.filter((t) => now - t < restartWindowMs);
+    if (this.restarts.length >= maxRestarts) {
+      return { action: 'give-up', reason: `restarted ${this.restarts.length} times within ${restartWindowMs} ms (maxRestarts ${maxRestarts})` };
+    }
     this.restarts.push(now);
-    this.consecutive += 1;
-    return { action: 'restart', delayMs: RestartPolicy.delayFor(this.spec.backoff, this.consecutive), attempt: this.consecutive };
+    this.unstable += 1;
+    return { action: 'restart', delayMs: RestartPolicy.delayFor(backoff, this.unstable), attempt: this.unstable };
   }
 
   /** An operator's start clears the history: they asked for a fresh chance. */
   reset(): void {
     this.restarts = [];
-    this.consecutive = 0;
+    this.unstable = 0;
   }
 }

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { InvalidProcessConfigError } from '../domain/supervisor.errors.js';
-import { loadProcessConfig } from './process-config.loader.js';
+import { execFileSync } from 'node:child_process';
+import { loadProcessConfig, MAX_CONFIG_BYTES, processConfigSource } from './process-config.loader.js';
 
 describe('loadProcessConfig', () => {
   let dir: string;
@@ -151,6 +152,53 @@ describe('loadProcessConfig', () => {
 
     it('says a directory is not a file', () => {
       expect(errorOf(dir).problems).toEqual([`${dir} is a directory; point to the config file inside it`]);
+    });
+  });
+
+  describe('when the file is too large to be a config', () => {
+    it('refuses it by its size before reading or parsing it', () => {
+      // A valid config padded past the limit with a comment: only the size can be the reason.
+      const path = file('big.yaml', `processes: []\n#${'x'.repeat(MAX_CONFIG_BYTES)}\n`);
+
+      expect(errorOf(path).problems).toEqual([
+        `file ${path} is ${MAX_CONFIG_BYTES + 16} bytes; a process config may be at most ${MAX_CONFIG_BYTES} bytes (1 MiB)`,
+      ]);
+    });
+
+    it('still reads a file of exactly the limit', () => {
+      const head = 'processes: []\n#';
+      const path = file('limit.yaml', `${head}${'x'.repeat(MAX_CONFIG_BYTES - head.length - 1)}\n`);
+
+      expect(fs.statSync(path).size).toBe(MAX_CONFIG_BYTES);
+      expect(loadProcessConfig(path, dir)).toEqual([]);
+    });
+  });
+
+  describe('when the YAML expands aliases without bound', () => {
+    it('refuses it instead of expanding them', () => {
+      const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+      for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+      const path = file('bomb.yaml', `${lines.join('\n')}\nprocesses: []\n`);
+
+      expect(errorOf(path).problems).toEqual([expect.stringMatching(/^YAML cannot be read: .*alias/i)]);
+    });
+  });
+
+  describe('when the path is not a regular file', () => {
+    it('refuses a FIFO at once rather than waiting for a writer', () => {
+      const path = join(dir, 'fifo.yaml');
+      execFileSync('mkfifo', [path]);
+
+      expect(errorOf(path).problems).toEqual([`${path} is not a regular file; point to the config file`]);
+    });
+  });
+
+  describe('when the default file is absent (processConfigSource)', () => {
+    it('means no processes, but a file the operator named must exist', () => {
+      const missing = join(dir, 'missing.yaml');
+
+      expect(processConfigSource(missing, false, dir).load()).toEqual([]);
+      expect(() => processConfigSource(missing, true, dir).load()).toThrow(InvalidProcessConfigError);
     });
   });
 

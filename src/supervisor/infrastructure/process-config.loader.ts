@@ -1,18 +1,26 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
+import type { IProcessConfigSource } from '../application/supervisor-bootstrap.service.js';
 import { parseProcessConfig } from '../domain/process-config.parser.js';
 import type { ProcessSpec } from '../domain/process-spec.js';
 import { InvalidProcessConfigError } from '../domain/supervisor.errors.js';
 
 const JS_EXTENSIONS = ['.js', '.cjs', '.mjs'];
 
+/** A config lists at most 1000 processes; 1 MiB is far above that and parses in well under a second. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Aliases (`*name`) the YAML parser expands; the `yaml` package's own default, stated so it stays bounded. */
+const MAX_YAML_ALIASES = 100;
+
 /**
  * Reads and validates the process config file: `.json` as JSON, anything else as YAML.
  * Relative `cwd`s in it are resolved against `baseDir`.
  *
- * @throws InvalidProcessConfigError when the file is missing, unreadable, not valid JSON/YAML
- *   (with line and column) or not a valid config (every problem at once).
+ * @throws InvalidProcessConfigError when the file is missing, unreadable, not a regular file,
+ *   larger than {@link MAX_CONFIG_BYTES}, not valid JSON/YAML (with line and column) or not
+ *   a valid config (every problem at once).
  */
 export function loadProcessConfig(path: string, baseDir: string): ProcessSpec[] {
   const extension = extname(path).toLowerCase();
@@ -25,20 +33,51 @@ export function loadProcessConfig(path: string, baseDir: string): ProcessSpec[] 
   return parseProcessConfig(raw, { source: path, baseDir: resolve(baseDir), resolvePath: resolve });
 }
 
+/**
+ * The config file PROCESSES_CONFIG names, read at start and on every reload. The default
+ * file is optional (none means no processes); a file the operator named must exist.
+ */
+export function processConfigSource(path: string, explicit: boolean, baseDir: string = process.cwd()): IProcessConfigSource {
+  return { path, load: () => (!explicit && !existsSync(path) ? [] : loadProcessConfig(path, baseDir)) };
+}
+
 function fail(path: string, problem: string): never {
   throw new InvalidProcessConfigError(path, [problem]);
 }
 
+/** Reads at most MAX_CONFIG_BYTES: the size is checked on the open file before anything is read. */
 function readText(path: string): string {
+  const where = resolve(path);
+  let fd: number;
   try {
-    return readFileSync(path, 'utf8');
+    // Non-blocking, so a FIFO named as the config is refused instead of waiting for a writer.
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const where = resolve(path);
     if (code === 'ENOENT') fail(path, `file not found at ${where}; create it, or point to the right file`);
-    if (code === 'EISDIR') fail(path, `${where} is a directory; point to the config file inside it`);
     if (code === 'EACCES' || code === 'EPERM') fail(path, `file ${where} cannot be read: permission denied`);
     fail(path, `file ${where} cannot be read: ${(error as Error).message}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) fail(path, `${where} is a directory; point to the config file inside it`);
+    if (!stat.isFile()) fail(path, `${where} is not a regular file; point to the config file`);
+    if (stat.size > MAX_CONFIG_BYTES) {
+      fail(path, `file ${where} is ${stat.size} bytes; a process config may be at most ${MAX_CONFIG_BYTES} bytes (1 MiB)`);
+    }
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    // The file grew between the check and the read.
+    if (length > MAX_CONFIG_BYTES) fail(path, `file ${where} is over ${MAX_CONFIG_BYTES} bytes (1 MiB); a process config may be at most that`);
+    return buffer.toString('utf8', 0, length);
+  } catch (error) {
+    if (error instanceof InvalidProcessConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') fail(path, `${where} is a directory; point to the config file inside it`);
+    fail(path, `file ${where} cannot be read: ${(error as Error).message}`);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -66,9 +105,10 @@ function jsonPosition(text: string, message: string): { line: number; col: numbe
 function parseYaml(path: string, text: string): unknown {
   try {
     // merge: `<<: *defaults` shares settings between processes, as YAML users expect.
-    return parse(text, { merge: true }) as unknown;
+    return parse(text, { merge: true, maxAliasCount: MAX_YAML_ALIASES }) as unknown;
   } catch (error) {
-    if (!(error instanceof YAMLParseError)) throw error;
+    if (error instanceof RangeError) fail(path, `YAML nests too deeply to be read (${error.message})`);
+    if (!(error instanceof YAMLParseError)) fail(path, `YAML cannot be read: ${(error as Error).message}`);
     const start = error.linePos?.[0];
     const at = start ? ` at line ${start.line}, column ${start.col}` : '';
     if (error.code === 'MULTIPLE_DOCS') {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { IOutputStore } from '../application/ports/output-store.port.js';
 import type { OutputStream } from '../application/ports/process-launcher.port.js';
+import { isProcessName } from '../domain/process-name.js';
 
 export interface RotatingOutputStoreOptions {
   /** Directory of the `<name>.log` files; created (mode 0o750) on first use. */
@@ -37,9 +38,9 @@ interface ProcessOutput {
   fileError: string | null;
 }
 
-/** True for a name that cannot escape the log directory. */
+/** True for a name that cannot escape the log directory: the config's own name rule, so no accepted name is refused here. */
 export function isSafeLogName(name: string): boolean {
-  return name.length > 0 && !name.includes('/') && !name.includes('\\') && !name.includes('\0') && !name.includes('..');
+  return isProcessName(name);
 }
 
 /**

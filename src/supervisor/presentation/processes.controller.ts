@@ -11,16 +11,16 @@ import {
   type PipeTransform,
 } from '@nestjs/common';
 import { ProcessManager } from '../application/process-manager.service.js';
+import { isProcessName } from '../domain/process-name.js';
 import type { ProcessStatus } from '../application/process-status.js';
 import { MutationAuthGuard } from './mutation-auth.guard.js';
 import { SupervisorErrorFilter } from './supervisor-error.filter.js';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const MAX_LOG_LINES = 500;
 
 class ProcessNamePipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (!NAME.test(value)) throw new BadRequestException(`"${value.slice(0, 80)}" is not a valid process name`);
+    if (!isProcessName(value)) throw new BadRequestException(`"${value.slice(0, 80)}" is not a valid process name`);
     return value;
   }
 }

@@ -1,0 +1,57 @@
+import type { AppEnv } from '../config/env.validation.js';
+import { EXIT } from '../exit-codes.js';
+import { databasePathProblem } from '../persistence/infrastructure/database-path.check.js';
+import type { ProcessSpec } from '../supervisor/domain/process-spec.js';
+import { undeclaredNames } from '../supervisor/domain/required-names.js';
+import { killTimeoutWarnings } from '../supervisor/domain/shutdown-budget.js';
+import { InvalidProcessConfigError } from '../supervisor/domain/supervisor.errors.js';
+import { processConfigSource } from '../supervisor/infrastructure/process-config.loader.js';
+
+/** Everything the server needs from the user's configuration beyond the environment, validated. */
+export interface StartupConfig {
+  readonly specs: readonly ProcessSpec[];
+  /** Settings that work but will bite (a kill timeout the shutdown deadline cannot hold). */
+  readonly warnings: readonly string[];
+}
+
+/** A start-up configuration mistake of the user's; `message` lists each problem. */
+export class StartupConfigError extends Error {
+  readonly code = 'INVALID_CONFIGURATION';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'StartupConfigError';
+  }
+}
+
+/**
+ * Reads and checks the process config, READY_REQUIRES against it and DATABASE_PATH, with no
+ * Nest loaded and nothing opened: the mistakes a user makes show up as one clear message.
+ * Call with the instance lock held (the data directory then exists).
+ *
+ * @throws InvalidProcessConfigError, StartupConfigError
+ */
+export function readStartupConfig(env: AppEnv): StartupConfig {
+  const specs = processConfigSource(env.PROCESSES_CONFIG, env.PROCESSES_CONFIG_EXPLICIT).load();
+  const problems = undeclaredNames('READY_REQUIRES', env.READY_REQUIRES, specs);
+  const database = databasePathProblem(env.DATABASE_PATH);
+  if (database) problems.push(`DATABASE_PATH ${env.DATABASE_PATH} ${database}`);
+  if (problems.length > 0) throw new StartupConfigError(problems);
+  return { specs, warnings: killTimeoutWarnings(specs, env.SHUTDOWN_TIMEOUT_MS) };
+}
+
+/**
+ * {@link readStartupConfig}, or the problems on stderr (no stack trace) and exit code 2
+ * after `release` (the lock) has run.
+ */
+export function startupConfigOrExit(env: AppEnv, release: () => void, warn: (message: string) => void): StartupConfig {
+  try {
+    const config = readStartupConfig(env);
+    for (const warning of config.warnings) warn(warning);
+    return config;
+  } catch (error) {
+    if (!(error instanceof InvalidProcessConfigError) && !(error instanceof StartupConfigError)) throw error;
+    release();
+    console.error(`procguard: ${error.message}`);
+    process.exit(EXIT.badConfig);
+  }
+}
