@@ -27,6 +27,10 @@ function liveProcesses(): { pid: number; ppid: number; cmdline: string }[] {
   return found;
 }
 
+/** An agent whose first act (within a millisecond of its spawn) is to create `file`. */
+const toucher = (file: string) =>
+  `processes:\n  - name: toucher\n    command: sh\n    args: ["-c", "echo started >> \\"$0\\"; exec sleep 30", "${file}"]\n`;
+
 const tagged = (tag: string) => liveProcesses().filter((p) => p.cmdline.includes(tag)).map((p) => p.pid).sort((a, b) => a - b);
 const childrenOf = (pid: number) => liveProcesses().filter((p) => p.ppid === pid).map((p) => p.pid).sort((a, b) => a - b);
 
@@ -111,14 +115,14 @@ describe('config reloads and start order', () => {
       const dataDir = tempDir();
       const sideEffect = join(dataDir, 'agent-ran');
       const configPath = join(dataDir, 'processes.yaml');
-      writeConfig(configPath, `processes:\n  - name: toucher\n    command: node\n    args: ["${fixture('touch-file.mjs')}", "${sideEffect}"]\n`);
+      writeConfig(configPath, toucher(sideEffect));
 
       const proc = startInstance({ dataDir, port, env: { PROCESSES_CONFIG: configPath } });
       const exit = await waitExit(proc, 30_000);
 
+      expect(existsSync(sideEffect)).toBe(false);
       expect(exit.code).toBe(4);
       expect(proc.output()).toContain(`Port ${port} on 127.0.0.1 is already in use`);
-      expect(existsSync(sideEffect)).toBe(false);
     });
   });
 
@@ -127,7 +131,7 @@ describe('config reloads and start order', () => {
       const dataDir = tempDir();
       const sideEffect = join(dataDir, 'agent-ran');
       const configPath = join(dataDir, 'processes.yaml');
-      writeConfig(configPath, `processes:\n  - name: toucher\n    command: node\n    args: ["${fixture('touch-file.mjs')}", "${sideEffect}"]\n`);
+      writeConfig(configPath, toucher(sideEffect));
       const port = await freePort();
 
       const proc = startInstance({ dataDir, port, env: { PROCESSES_CONFIG: configPath, SHUTDOWN_TIMEOUT_MS: '20000' } });
@@ -142,9 +146,9 @@ describe('config reloads and start order', () => {
       const exit = await waitExit(proc, 30_000);
 
       expect(signalled).toBe(true);
+      expect(existsSync(sideEffect)).toBe(false);
       expect(exit.code).toBe(0);
       expect(proc.output()).toContain('Start-up cut short: shutdown has begun');
-      expect(existsSync(sideEffect)).toBe(false);
     });
   });
 
