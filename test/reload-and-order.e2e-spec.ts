@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { cleanup, freePort, getJson, startInstance, tempDir, waitExit, waitFor } from './support/harness.js';
-import { fixture, processStatus, startBackend, writeConfig, type Backend } from './support/supervisor-harness.js';
+import { fixture, post, processStatus, startBackend, writeConfig, type Backend } from './support/supervisor-harness.js';
 
 afterEach(cleanup);
 
@@ -47,9 +47,14 @@ describe('config reloads and start order', () => {
       const steadyPid = (await processStatus(backend, 'steady')).pid;
 
       // Act: 24 rewrites and SIGHUPs, mostly 5 ms apart, every third a few hundred ms; the last file is B.
+      // Meanwhile an operator keeps asking to start instances that come and go.
+      const answers: number[] = [];
       for (let i = 0; i < 24; i++) {
         writeConfig(backend.configPath, i % 2 === 1 ? versionB : versionA);
         process.kill(backend.proc.pid, 'SIGHUP');
+        for (const name of ['alpha-1', 'alpha-3', 'beta', 'gamma']) {
+          void post(backend, `/api/processes/${name}/start`).then((r) => answers.push(r.status));
+        }
         await pause(i % 3 === 2 ? 300 : 5);
       }
       const listed = await waitFor(async () => {
@@ -61,6 +66,9 @@ describe('config reloads and start order', () => {
       }, 'the reloads to settle', 45_000);
 
       // Assert
+      await waitFor(() => answers.length === 96, 'every operator start to be answered');
+      // Started, not declared (now), or busy being replaced: never a server error.
+      expect(answers.filter((status) => ![200, 404, 409].includes(status))).toEqual([]);
       // Signals 5 ms apart may merge in the kernel (a pending SIGHUP is not queued twice); the 300 ms ones never do.
       expect(backend.proc.output().match(/SIGHUP: reloading/g)!.length).toBeGreaterThanOrEqual(8);
       expect(listed.map((p) => p.name).sort()).toEqual(['alpha-1', 'alpha-2', 'alpha-3', 'gamma', 'steady']);

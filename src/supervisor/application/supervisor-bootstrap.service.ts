@@ -73,7 +73,8 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
     if (this.specs.length === 0) this.logger.log(`No processes declared (${this.source.path})`);
     this.lifecycle.registerStartupHook('start agents', async () => {
       await this.manager.startAll();
-      reconciler.start();
+      // A shutdown that began meanwhile has already stopped the reconciler: keep it stopped.
+      if (this.lifecycle.currentState === 'starting') reconciler.start();
     });
   }
 
