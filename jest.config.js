@@ -16,7 +16,8 @@ export default {
       displayName: 'integration',
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.integration-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 60000,
+      // Not `testTimeout`: Jest ignores it inside a project (the default 5 s applied to every test here).
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
     },
   ],
 };

@@ -37,7 +37,7 @@ describe('/api/health (supertest, in-process)', () => {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     lifecycle = app.get(ApplicationLifecycleService);
-    lifecycle.startup();
+    await lifecycle.startup();
   });
 
   afterEach(async () => {

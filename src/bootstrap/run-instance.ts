@@ -59,6 +59,7 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
     exitCode = EXIT.lockCompromised;
     shutdown.trigger('lock compromised');
   });
+  log('log', `Holding the instance lock of ${env.DATA_DIR}; starting the server`);
 
   // With the lock held (the data directory exists) and before Nest loads: a user's mistake exits 2 here.
   const { specs } = startupConfigOrExit(env, () => held?.lockManager.releaseLockSync(), (message) => log('warn', message));
@@ -73,6 +74,13 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
       return report.ok ? exitCode : EXIT.failure;
     });
     log('log', `Listening on http://${env.HOST}:${env.PORT} (health: /api/health), data in ${env.DATA_DIR}`);
+    // Agents start only now that the port is ours and a signal during boot has
+    // begun shutdown (attach ran it): then startup() starts nothing.
+    server.lifecycle.startup().catch((error: Error) => {
+      log('error', `Start-up failed: ${error.message}`);
+      exitCode = EXIT.failure;
+      shutdown.trigger('start-up failed');
+    });
   } catch (error) {
     held.lockManager.releaseLockSync();
     if (error instanceof PortInUseError) {

@@ -32,7 +32,8 @@ const RESERVED_FOR_LATER_STEPS_MS = 250;
 
 /**
  * Builds the Nest app (which opens the database), registers the shutdown
- * order, and listens. Called only with the instance lock held.
+ * order, and listens. Called only with the instance lock held. Starts no
+ * agent: the caller runs `lifecycle.startup()` once it can also shut down.
  * @throws PortInUseError; the caller then shuts down what was opened.
  */
 export async function createServer(
@@ -73,6 +74,5 @@ export async function createServer(
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(env.HOST, env.PORT);
     throw error;
   }
-  lifecycle.startup();
   return server;
 }

@@ -153,6 +153,7 @@ describe('validateEnv', () => {
       ['SHUTDOWN_TIMEOUT_MS', '99', 'must be a whole number from 100 to 600000'],
       ['SHUTDOWN_TIMEOUT_MS', '600001', 'must be a whole number from 100 to 600000'],
       ['SHUTDOWN_TIMEOUT_MS', '5s', 'must be a whole number from 100 to 600000'],
+      ['RECONCILE_INTERVAL_MS', '9', 'must be a whole number from 10 to 3600000'],
       ['HOST', 'bad host', 'must be an IP address or a host name'],
       ['HOST', '-leading.dash', 'must be an IP address or a host name'],
       ['HOST', 'under_score', 'must be an IP address or a host name'],

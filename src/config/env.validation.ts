@@ -86,7 +86,7 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd()): AppEnv {
     READY_REQUIRES: nameList('READY_REQUIRES', text('READY_REQUIRES'), problems),
     EVENT_RETENTION: int('EVENT_RETENTION', 1000, 10, 1_000_000),
     EVENTS_FILE: path('EVENTS_FILE', resolve(DATA_DIR, 'events.jsonl')),
-    RECONCILE_INTERVAL_MS: int('RECONCILE_INTERVAL_MS', 5000, 100, 3_600_000),
+    RECONCILE_INTERVAL_MS: int('RECONCILE_INTERVAL_MS', 5000, 10, 3_600_000),
     SSE_HEARTBEAT_MS: int('SSE_HEARTBEAT_MS', 15000, 100, 600_000),
   };
   if (problems.length > 0) throw new EnvValidationError(problems);

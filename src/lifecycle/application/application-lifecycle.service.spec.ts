@@ -1,7 +1,6 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { MemoryUsageSnapshot } from '../domain/instance-metadata.value-object.js';
-import { InvalidStateTransitionError } from '../domain/lifecycle.errors.js';
 import type { ProcessLock } from '../domain/process-lock.value-object.js';
 import { ApplicationLifecycleService } from './application-lifecycle.service.js';
 import type { IInstanceLockManager, LockRequest, TerminateOutcome } from './ports/instance-lock-manager.port.js';
@@ -106,27 +105,71 @@ describe('ApplicationLifecycleService', () => {
   });
 
   describe('when started up', () => {
-    it('is running and ready', () => {
+    it('is running and ready', async () => {
       // Act
-      service.startup();
+      await service.startup();
 
       // Assert
       expect(service.currentState).toBe('running');
       expect(service.isReady).toBe(true);
     });
 
-    it('tolerates a second startup', () => {
-      service.startup();
+    it('tolerates a second startup', async () => {
+      await service.startup();
 
-      expect(() => service.startup()).not.toThrow();
+      await expect(service.startup()).resolves.toBeUndefined();
       expect(service.currentState).toBe('running');
+    });
+
+    it('runs the start-up hooks in order, once, before it is ready', async () => {
+      // Arrange
+      const journal: string[] = [];
+      service.registerStartupHook('first', async () => void journal.push(`first ready=${service.isReady}`));
+      service.registerStartupHook('second', async () => void journal.push(`second ready=${service.isReady}`));
+
+      // Act
+      await Promise.all([service.startup(), service.startup()]);
+
+      // Assert
+      expect(journal).toEqual(['first ready=false', 'second ready=false']);
+      expect(service.isReady).toBe(true);
+    });
+
+    it('stays not ready and rejects when a hook fails', async () => {
+      service.registerStartupHook('agents', async () => {
+        throw new Error('no agents today');
+      });
+
+      await expect(service.startup()).rejects.toThrow('no agents today');
+      expect(service.currentState).toBe('starting');
+    });
+  });
+
+  describe('when shutdown begins during start-up', () => {
+    it('runs no hook after the one under way and never becomes ready', async () => {
+      // Arrange
+      const journal: string[] = [];
+      let release!: () => void;
+      service.registerStartupHook('first', () => new Promise<void>((resolve) => (release = () => resolve(journal.push('first') && undefined))));
+      service.registerStartupHook('second', async () => void journal.push('second'));
+      const startup = service.startup();
+
+      // Act
+      const shutdown = service.shutdown('SIGTERM', 5_000);
+      release();
+      await startup;
+      await shutdown;
+
+      // Assert
+      expect(journal).toEqual(['first']);
+      expect(service.currentState).toBe('stopped');
     });
   });
 
   describe('when shutting down', () => {
     it('runs the registered steps by order, then releases the lock last', async () => {
       // Arrange
-      service.startup();
+      await service.startup();
       service.registerShutdownStep({ name: 'close database', order: SHUTDOWN_ORDER.closeDatabase, run: () => void journal.push('close database') });
       service.registerShutdownStep({ name: 'drain http', order: SHUTDOWN_ORDER.drainHttp, run: () => void journal.push('drain http') });
       service.registerShutdownStep({ name: 'close app', order: SHUTDOWN_ORDER.closeApplication, run: () => void journal.push('close app') });
@@ -143,7 +186,7 @@ describe('ApplicationLifecycleService', () => {
 
     it('still runs the later steps and releases the lock when a step throws', async () => {
       // Arrange
-      service.startup();
+      await service.startup();
       service.registerShutdownStep({
         name: 'drain http',
         order: SHUTDOWN_ORDER.drainHttp,
@@ -176,7 +219,7 @@ describe('ApplicationLifecycleService', () => {
 
     it('is stopping (not ready) while the steps run, and stopped afterwards', async () => {
       // Arrange
-      service.startup();
+      await service.startup();
       const gate = deferred();
       const seenDuringStep: Array<[string, boolean]> = [];
       service.registerShutdownStep({
@@ -211,10 +254,14 @@ describe('ApplicationLifecycleService', () => {
       expect(lockManager.releaseCalls).toBe(1);
     });
 
-    it('refuses to start up once shutdown has begun', async () => {
+    it('runs no start-up hook once shutdown has begun (a signal during boot)', async () => {
+      const journal: string[] = [];
+      service.registerStartupHook('agents', async () => void journal.push('agents'));
       await service.shutdown('SIGTERM', 5_000);
 
-      expect(() => service.startup()).toThrow(InvalidStateTransitionError);
+      await service.startup();
+
+      expect(journal).toEqual([]);
       expect(service.currentState).toBe('stopped');
     });
   });
@@ -222,7 +269,7 @@ describe('ApplicationLifecycleService', () => {
   describe('when shutdown is requested twice', () => {
     it('returns the same promise and runs every step once', async () => {
       // Arrange
-      service.startup();
+      await service.startup();
       let drains = 0;
       service.registerShutdownStep({ name: 'drain http', order: SHUTDOWN_ORDER.drainHttp, run: () => void drains++ });
 
@@ -252,7 +299,7 @@ describe('ApplicationLifecycleService', () => {
 
     it('gives up on it at the deadline and still releases the lock', async () => {
       // Arrange
-      service.startup();
+      await service.startup();
       service.registerShutdownStep({ name: 'drain http', order: SHUTDOWN_ORDER.drainHttp, run: () => new Promise<void>(() => undefined) });
       const done = service.shutdown('SIGTERM', 1_000);
 
@@ -272,9 +319,9 @@ describe('ApplicationLifecycleService', () => {
   });
 
   describe('when asked for instance metadata', () => {
-    it('reports the runtime’s facts and its own state', () => {
+    it('reports the runtime’s facts and its own state', async () => {
       // Arrange
-      service.startup();
+      await service.startup();
 
       // Act
       const metadata = service.getInstanceMetadata();

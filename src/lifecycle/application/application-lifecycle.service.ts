@@ -23,6 +23,8 @@ export class ApplicationLifecycleService {
   private readonly steps: ShutdownStep[] = [];
   private readonly emergencyStops: { name: string; stop: () => void }[] = [];
   private readonly reloadHandlers: { name: string; handler: () => Promise<void> }[] = [];
+  private readonly startupHooks: { name: string; run: () => Promise<void> }[] = [];
+  private startupPromise: Promise<void> | null = null;
   private shutdownPromise: Promise<ShutdownReport> | null = null;
   private readonly startedAt: string;
 
@@ -89,8 +91,34 @@ export class ApplicationLifecycleService {
     }
   }
 
-  /** Marks the instance ready to serve; call once the server listens. */
-  startup(): void {
+  /**
+   * Work that may only begin once the server listens (starting agents), so a
+   * port that is taken, or a signal during boot, ends start-up before it runs.
+   */
+  registerStartupHook(name: string, run: () => Promise<void>): void {
+    this.startupHooks.push({ name, run });
+  }
+
+  /**
+   * Call once the server listens: runs the start-up hooks in order, then marks
+   * the instance ready. Once shutdown has begun it runs no further hook.
+   * Idempotent: a second call returns the start-up already under way.
+   * @throws the first hook's error; the instance then stays not ready.
+   */
+  startup(): Promise<void> {
+    this.startupPromise ??= this.runStartup();
+    return this.startupPromise;
+  }
+
+  private async runStartup(): Promise<void> {
+    for (const hook of this.startupHooks) {
+      if (this.shutdownPromise) break;
+      await hook.run();
+    }
+    if (this.shutdownPromise) {
+      this.logger.warn('Start-up cut short: shutdown has begun');
+      return;
+    }
     if (this.state.transitionTo('running', this.runtime.now())) {
       this.logger.log(`Instance ${this.instanceId} running as PID ${this.runtime.pid}`);
     }

@@ -647,4 +647,75 @@ describe('ManagedProcess', () => {
       ]);
     });
   });
+
+  describe('when retired', () => {
+    it('stops its child, then refuses every later start or restart without launching', async () => {
+      const { launcher, proc } = setup();
+      await proc.start();
+
+      const status = await proc.retire('removed from the process config');
+
+      expect(status).toMatchObject({ state: 'stopped', pid: null, reason: 'removed from the process config' });
+      expect(proc.isRetired).toBe(true);
+      await expect(proc.start()).rejects.toThrow(/Cannot start "web" while it is retired/);
+      await expect(proc.restart()).rejects.toThrow(/Cannot restart "web"/);
+      expect(launcher.launchCount).toBe(1);
+    });
+
+    it('stops a start that was queued before it: nothing is left running', async () => {
+      const { launcher, proc } = setup();
+      const release = launcher.holdLaunches();
+      const start = proc.start();
+
+      const retire = proc.retire('stop requested');
+      release();
+      await Promise.all([start, retire]);
+
+      expect(launcher.children.filter((c) => c.alive)).toEqual([]);
+      expect(proc.status().state).toBe('stopped');
+    });
+
+    it('never restarts from a backoff that was pending', async () => {
+      const { launcher, proc } = setup();
+      await proc.start();
+      launcher.last.exit(1);
+      await settle();
+      const before = proc.status().state;
+
+      await proc.retire('stop requested');
+      await advance(10_000);
+
+      expect(before).toBe('backoff');
+      expect(launcher.launchCount).toBe(1);
+    });
+
+    it('makes no reconciler correction', async () => {
+      const { launcher, proc } = setup();
+      await proc.retire('stop requested');
+
+      const outcome = await proc.reconcile(() => 'running');
+
+      expect(outcome).toBeNull();
+      expect(launcher.launchCount).toBe(0);
+    });
+  });
+
+  describe('when the reconciler looks at a child that has exited but whose exit is not handled yet', () => {
+    it('leaves it to that exit: no correction, and the restart policy decides', async () => {
+      // Arrange: the look is queued in the same turn as the exit, ahead of its handler.
+      const { launcher, proc, events } = setup();
+      await proc.start();
+      launcher.last.exit(1);
+      const look = proc.reconcile(() => 'running');
+      await settle();
+
+      // Act
+      const outcome = await look;
+
+      // Assert
+      expect(outcome).toBeNull();
+      expect(events.map((e) => e.reason).filter((r) => r.startsWith('reconciler:'))).toEqual([]);
+      expect(proc.status()).toMatchObject({ state: 'backoff', restarts: 0 });
+    });
+  });
 });

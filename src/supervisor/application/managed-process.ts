@@ -1,6 +1,8 @@
 import { ManagedProcessState, type ManagedState } from '../domain/managed-process-state.js';
 import type { InstanceSpec } from '../domain/process-spec.js';
 import { RestartPolicy } from '../domain/restart-policy.js';
+import { ProcessBusyError } from '../domain/supervisor.errors.js';
+import type { Desired } from './ports/desired-state.port.js';
 import type { IChildRegistry } from './ports/child-registry.port.js';
 import type { IOutputStore } from './ports/output-store.port.js';
 import type { ChildExit, ChildHandle, IProcessLauncher } from './ports/process-launcher.port.js';
@@ -9,6 +11,13 @@ import { GroupKiller } from './group-killer.js';
 import { guardListener } from './guarded-listener.js';
 import { ReadinessWatch } from './readiness-watch.js';
 import type { ExitInfo, ProcessEvent, ProcessStatus } from './process-status.js';
+
+/** What one reconciler look at an instance changed, if anything. */
+export interface ReconcileOutcome {
+  /** `exit-recorded`: the PID names another process now; its missed exit went to the restart policy. */
+  readonly action: 'start' | 'stop' | 'exit-recorded';
+  readonly reason: string;
+}
 
 export interface ManagedProcessDeps {
   readonly launcher: IProcessLauncher;
@@ -41,6 +50,8 @@ export class ManagedProcess {
   private restarts = 0;
   private lastExit: ExitInfo | null = null;
   private reason: string | null = null;
+  /** Set by retire(): this object is being dropped, so it may never spawn again. */
+  private retired = false;
 
   constructor(
     readonly instance: InstanceSpec,
@@ -66,6 +77,11 @@ export class ManagedProcess {
     return this.state.value;
   }
 
+  /** True once retire() has stopped it for good: only then may the manager drop it. */
+  get isRetired(): boolean {
+    return this.retired;
+  }
+
   /** Idempotent: a starting or running process just reports its status. */
   start(reason = 'start requested'): Promise<ProcessStatus> {
     return this.enqueue(() => this.doStart(reason));
@@ -77,9 +93,35 @@ export class ManagedProcess {
 
   restart(): Promise<ProcessStatus> {
     return this.enqueue(async () => {
+      this.refuseIfRetired('restart');
       await this.doStop('restart requested', this.instance.spec.killTimeoutMs);
       return this.doStart('restart requested');
     });
+  }
+
+  /**
+   * Stops the child for good (a reload removing or replacing the declaration, or
+   * shutdown): queued behind every earlier command, and afterwards every start,
+   * restart, backoff and reconciler correction is refused, so no child can be
+   * spawned by an object nobody tracks any more.
+   */
+  retire(reason: string, timeoutMs = this.instance.spec.killTimeoutMs): Promise<ProcessStatus> {
+    return this.enqueue(async () => {
+      const status = await this.doStop(reason, timeoutMs);
+      this.retired = true;
+      return status;
+    });
+  }
+
+  /**
+   * One reconciler look, run in the command queue so it sees the state after
+   * every earlier command and exit: nothing can restart or exit in between.
+   * A child that is gone but whose exit is still on its way is left to that
+   * exit; only a PID that now names another process is a missed exit. No
+   * correction resets the restart accounting.
+   */
+  reconcile(desired: () => Desired | null): Promise<ReconcileOutcome | null> {
+    return this.enqueue(() => this.doReconcile(desired()));
   }
 
   status(): ProcessStatus {
@@ -106,6 +148,7 @@ export class ManagedProcess {
   }
 
   private async doStart(reason: string): Promise<ProcessStatus> {
+    this.refuseIfRetired('start');
     const current = this.state.value;
     if (current === 'starting' || current === 'running') return this.status();
     this.cancelBackoff();
@@ -176,7 +219,7 @@ export class ManagedProcess {
       this.move('backoff', `${how}; restarting in ${decision.delayMs} ms (attempt ${decision.attempt})`, ended);
       this.backoffTimer = setTimeout(() => {
         void this.enqueue(async () => {
-          if (this.state.value !== 'backoff') return;
+          if (this.state.value !== 'backoff' || this.retired) return;
           this.backoffTimer = null;
           this.nextRestartAt = null;
           this.restarts += 1;
@@ -207,6 +250,43 @@ export class ManagedProcess {
     return this.status();
   }
 
+  private async doReconcile(desired: Desired | null): Promise<ReconcileOutcome | null> {
+    if (this.retired) return null;
+    const state = this.state.value;
+    const child = this.child;
+    const live = state === 'running' || state === 'starting';
+    if (live && child && child !== this.stoppingChild && child.startTime !== null) {
+      const startTime = this.deps.launcher.startTimeOf(child.pid);
+      // Gone: its exit event is queued behind us or about to be; that exit decides, not we.
+      if (startTime === null) return null;
+      if (startTime !== child.startTime) {
+        const reason = `reconciler: PID ${child.pid} is no longer the process it started`;
+        // That PID is someone else's now: never signal it; record the exit we missed.
+        this.forget(child);
+        this.afterExit({ code: null, signal: null }, this.now() - this.childStartedAt, reason, child.pid);
+        return { action: 'exit-recorded', reason };
+      }
+    }
+    if (desired === 'running' && state === 'stopped') {
+      const reason = 'reconciler: desired running, found stopped';
+      // Not doStart: a correction is the supervisor's restart, counted, never a fresh start.
+      this.cancelBackoff();
+      this.restarts += 1;
+      await this.spawn(reason);
+      return { action: 'start', reason };
+    }
+    if (desired === 'stopped' && (live || state === 'backoff')) {
+      const reason = `reconciler: desired stopped, found ${state}`;
+      await this.doStop(reason, this.instance.spec.killTimeoutMs);
+      return { action: 'stop', reason };
+    }
+    return null;
+  }
+
+  private refuseIfRetired(action: string): void {
+    if (this.retired) throw new ProcessBusyError(this.instance.name, 'retired (its declaration was reloaded or removed, or the backend is shutting down)', action);
+  }
+
   private forget(child: ChildHandle): void {
     this.readiness.end();
     if (this.child === child) this.child = null;
@@ -235,17 +315,6 @@ export class ManagedProcess {
       reason,
       at: new Date(this.now()).toISOString(),
     });
-  }
-
-  /**
-   * False when the PID we track now has another kernel start time (only
-   * possible if its exit was missed); true when it is ours or nothing runs.
-   */
-  identityHolds(): boolean {
-    const child = this.child;
-    if (!child || child.startTime === null) return true;
-    const now = this.deps.launcher.startTimeOf(child.pid);
-    return now === child.startTime;
   }
 
   /** For a forced exit: SIGKILL this instance's group at once. */

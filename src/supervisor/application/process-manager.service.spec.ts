@@ -33,6 +33,9 @@ function setup(specs: ProcessSpec[] = [], desired = new RecordingDesiredState())
   return { launcher, output, registry, manager, pidsOf, desired };
 }
 
+/** Lets pending promise reactions run without moving the clock. */
+const settle = () => jest.advanceTimersByTimeAsync(0);
+
 const states = (statuses: { name: string; state: string }[]) => statuses.map((s) => `${s.name}:${s.state}`);
 
 describe('ProcessManager', () => {
@@ -322,6 +325,85 @@ describe('ProcessManager', () => {
       expect(report.unchanged).toEqual(['web']);
       expect(launcher.launchCount).toBe(0);
       expect(manager.status('web').state).toBe('stopped');
+    });
+  });
+
+  describe('when reloads, commands and shutdown overlap (stops take the kill timeout)', () => {
+    const v1 = () => [specOf({ name: 'web', command: 'node' }), specOf({ name: 'beta' })];
+    const v2 = () => [specOf({ name: 'web', command: 'bun', instances: 2 }), specOf({ name: 'gamma' })];
+
+    /** Children ignore SIGTERM, so each stop waits killTimeoutMs (1 s) for SIGKILL. */
+    async function slowStopping() {
+      const ctx = setup(v1());
+      ctx.launcher.onLaunch = (child) => void child.ignore('SIGTERM');
+      await ctx.manager.startAll();
+      /** Live children must be exactly the listed pids: nothing untracked, nothing listed that is gone. */
+      const untracked = () => {
+        const listed = new Set(ctx.manager.statusAll().map((st) => st.pid));
+        return ctx.launcher.children.filter((c) => c.alive && !listed.has(c.pid)).map((c) => c.request.name);
+      };
+      return { ...ctx, untracked };
+    }
+
+    it('runs a second reload after the first, so the last one wins and no child is dropped', async () => {
+      // Arrange
+      const { manager, launcher, untracked } = await slowStopping();
+
+      // Act
+      const first = manager.reload(v2());
+      await settle();
+      const second = manager.reload(v1());
+      await jest.advanceTimersByTimeAsync(10_000);
+      const reports = await Promise.all([first, second]);
+
+      // Assert
+      expect(reports[0]).toEqual({ started: ['gamma'], stopped: ['beta'], restarted: ['web'], unchanged: [] });
+      expect(reports[1]).toEqual({ started: ['beta'], stopped: ['gamma'], restarted: ['web'], unchanged: [] });
+      expect(states(manager.statusAll())).toEqual(['web:running', 'beta:running']);
+      expect(launcher.children.find((c) => c.pid === manager.status('web').pid)!.request.command).toBe('node');
+      expect(untracked()).toEqual([]);
+    });
+
+    it('refuses to start an instance a reload is retiring, and leaves nothing untracked', async () => {
+      // Arrange
+      const { manager, untracked } = await slowStopping();
+      const reload = manager.reload(v2());
+      await settle();
+
+      // Act: the operator's start is queued behind the reload's stop of the old `beta`.
+      const start = manager.operatorStart('beta');
+      const refused = expect(start).rejects.toThrow('retired');
+      await jest.advanceTimersByTimeAsync(10_000);
+      await reload;
+
+      // Assert
+      await refused;
+      expect(manager.has('beta')).toBe(false);
+      expect(untracked()).toEqual([]);
+    });
+
+    it('stops everything on shutdown, including what a reload under way was about to start', async () => {
+      // Arrange
+      const { manager, launcher } = await slowStopping();
+      const reload = manager.reload(v2());
+      const reloadOutcome = reload.then(
+        () => 'applied',
+        (error: Error) => error.message,
+      );
+      await settle();
+
+      // Act
+      const shutdown = manager.shutdown();
+      await jest.advanceTimersByTimeAsync(10_000);
+      await shutdown;
+
+      // Assert
+      expect(await reloadOutcome).toContain('shutting down');
+      expect(launcher.children.filter((c) => c.alive)).toEqual([]);
+      expect(manager.count('*', 'running')).toBe(0);
+      await expect(manager.start('web')).rejects.toThrow('retired');
+      await expect(manager.startAll()).resolves.toEqual([]);
+      expect(launcher.children.filter((c) => c.alive)).toEqual([]);
     });
   });
 

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { INSTANCE_ID } from '../../lifecycle/application/lifecycle.tokens.js';
 import { matchesPattern } from '../domain/name-pattern.js';
 import { expandInstances, sameSpec, type ProcessSpec } from '../domain/process-spec.js';
-import { UnknownProcessError } from '../domain/supervisor.errors.js';
-import { ManagedProcess } from './managed-process.js';
+import { ProcessBusyError, UnknownProcessError } from '../domain/supervisor.errors.js';
+import { ManagedProcess, type ReconcileOutcome } from './managed-process.js';
 import type { IChildRegistry } from './ports/child-registry.port.js';
 import { DESIRED_STATE, InMemoryDesiredState, type Desired, type IDesiredStateStore } from './ports/desired-state.port.js';
 import type { IOutputStore } from './ports/output-store.port.js';
@@ -30,6 +30,10 @@ export class ProcessManager {
   private readonly processes = new Map<string, ManagedProcess>();
   private readonly listeners: ((event: ProcessEvent) => void)[] = [];
   private globalEnv: Record<string, string> = {};
+  /** Reloads run one after another: each compares against what the last one left. */
+  private reloads: Promise<unknown> = Promise.resolve();
+  /** Set by shutdown: a reload under way stops at its next step, startAll starts nothing. */
+  private closing = false;
 
   constructor(
     @Inject(PROCESS_LAUNCHER) private readonly launcher: IProcessLauncher,
@@ -83,9 +87,10 @@ export class ProcessManager {
     return this.desired.get(name) ?? (managed.instance.spec.autorestart === 'always' ? 'running' : null);
   }
 
-  /** See ManagedProcess.identityHolds. */
-  identityHolds(name: string): boolean {
-    return this.get(name).identityHolds();
+  /** One reconciler look at `name`, inside its command queue (see ManagedProcess.reconcile). */
+  reconcile(name: string): Promise<ReconcileOutcome | null> {
+    const managed = this.get(name);
+    return managed.reconcile(() => (this.processes.get(name) === managed ? this.desiredOf(name) : null));
   }
 
   /** Starts the first `count` (default: all) instances of a declared process. */
@@ -99,6 +104,7 @@ export class ProcessManager {
 
   /** Starts every match except those an operator stopped (their intent outlives restarts). */
   async startAll(pattern = '*'): Promise<ProcessStatus[]> {
+    if (this.closing) return [];
     const targets = this.matching(pattern);
     for (const p of targets) {
       if (this.desired.get(p.name) === 'stopped') this.logger.log(`${p.name}: left stopped, as an operator asked`);
@@ -143,9 +149,16 @@ export class ProcessManager {
     this.globalEnv = { ...this.globalEnv, ...vars };
   }
 
-  /** Stops every child in parallel; each stop is bounded by its kill timeout. */
+  /**
+   * Stops every child in parallel for good (each bounded by its kill timeout),
+   * including whatever a reload under way adds before it sees `closing`; after
+   * this nothing can start again.
+   */
   async shutdown(): Promise<void> {
-    await this.stopAll('*');
+    this.closing = true;
+    const retireAll = () => Promise.all([...this.processes.values()].map((p) => p.retire('stop requested')));
+    await Promise.all([retireAll(), this.reloads]);
+    await retireAll();
   }
 
   /** Forced exit: SIGKILL every child group now; no waiting, no promises. */
@@ -158,14 +171,25 @@ export class ProcessManager {
     return this.output.tail(name, lines);
   }
 
-  /** Applies a new set of specs: start what is new, stop what is gone, restart what changed. */
-  async reload(specs: readonly ProcessSpec[]): Promise<ReloadReport> {
+  /**
+   * Applies a new set of specs: start what is new, stop what is gone, restart
+   * what changed. Calls are serialised: a reload issued while another runs
+   * waits for it, then compares against what it left, so the last call wins.
+   * @throws ProcessBusyError once shutdown has begun (nothing is applied).
+   */
+  reload(specs: readonly ProcessSpec[]): Promise<ReloadReport> {
+    const run = this.reloads.then(() => this.applyReload(specs));
+    this.reloads = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyReload(specs: readonly ProcessSpec[]): Promise<ReloadReport> {
     const report: ReloadReport = { started: [], stopped: [], restarted: [], unchanged: [] };
     const next = new Map(specs.map((s) => [s.name, s]));
     for (const [name, old] of this.specs) {
       if (next.has(name)) continue;
-      await Promise.all(this.instancesOf(name).map((p) => p.stop()));
-      this.remove(old);
+      this.refuseIfClosing();
+      await this.retireSpec(old, 'removed from the process config');
       report.stopped.push(name);
     }
     for (const spec of specs) {
@@ -174,10 +198,9 @@ export class ProcessManager {
         report.unchanged.push(spec.name);
         continue;
       }
-      if (old) {
-        await Promise.all(this.instancesOf(spec.name).map((p) => p.stop()));
-        this.remove(old);
-      }
+      this.refuseIfClosing();
+      if (old) await this.retireSpec(old, 'declaration changed in the process config');
+      this.refuseIfClosing();
       this.add(spec);
       // A new or changed declaration is the config speaking: earlier operator intent no longer applies.
       this.desired.clear(this.instancesOf(spec.name).map((p) => p.name));
@@ -187,9 +210,30 @@ export class ProcessManager {
     return report;
   }
 
+  private refuseIfClosing(): void {
+    if (this.closing) throw new ProcessBusyError('process config', 'shutting down', 'reload');
+  }
+
+  /** Stops a declaration's instances for good, then drops them (only retired objects are ever dropped). */
+  private async retireSpec(spec: ProcessSpec, reason: string): Promise<void> {
+    const instances = this.instancesOf(spec.name);
+    await Promise.all(instances.map((p) => p.retire(reason)));
+    for (const p of instances) {
+      if (this.processes.get(p.name) === p) this.processes.delete(p.name);
+    }
+    this.specs.delete(spec.name);
+  }
+
+  /** @throws ProcessBusyError when an instance name is held by a process that is not retired. */
   private add(spec: ProcessSpec): void {
+    const instances = expandInstances(spec);
+    for (const instance of instances) {
+      const existing = this.processes.get(instance.name);
+      // Replacing a live object would leave its child running with nobody tracking it.
+      if (existing && !existing.isRetired) throw new ProcessBusyError(instance.name, existing.currentState, 'redeclare');
+    }
     this.specs.set(spec.name, spec);
-    for (const instance of expandInstances(spec)) {
+    for (const instance of instances) {
       this.processes.set(
         instance.name,
         new ManagedProcess(instance, {
@@ -203,11 +247,6 @@ export class ProcessManager {
         }),
       );
     }
-  }
-
-  private remove(spec: ProcessSpec): void {
-    for (const instance of expandInstances(spec)) this.processes.delete(instance.name);
-    this.specs.delete(spec.name);
   }
 
   private publish(event: ProcessEvent): void {

@@ -158,20 +158,119 @@ describe('Reconciler', () => {
     });
   });
 
-  describe('when the PID of a running instance now has another start time', () => {
-    it('restarts it with a new child', async () => {
+  describe('when the PID of a running instance now has another start time (a missed exit)', () => {
+    it('records the exit without signalling that PID and lets the restart policy restart it', async () => {
       // Arrange
-      const { launcher, manager, reconciler } = setup([specOf({ name: 'web', autorestart: 'never' })]);
+      const { launcher, manager, events, reconciler } = setup([specOf({ name: 'web' })]);
       await manager.start('web');
       launcher.setStartTime(1000, 'someone-else');
 
       // Act
       const corrections = await reconciler.pass();
+      await advance(100);
 
       // Assert
-      expect(corrections).toEqual([{ name: 'web', action: 'restart', reason: 'reconciler: PID 1000 is no longer the process it started' }]);
-      expect(manager.status('web')).toMatchObject({ state: 'running', pid: 1001 });
-      expect(launcher.launchCount).toBe(2);
+      const reason = 'reconciler: PID 1000 is no longer the process it started';
+      expect(corrections).toEqual([{ name: 'web', action: 'exit-recorded', reason }]);
+      expect(launcher.signalsTo(1000)).toEqual([]);
+      expect(events.find((e) => e.to === 'backoff')).toMatchObject({ pid: 1000, reason: `${reason}; restarting in 100 ms (attempt 1)` });
+      expect(manager.status('web')).toMatchObject({ state: 'running', pid: 1001, restarts: 1 });
+    });
+
+    it('leaves it stopped when its policy says so (autorestart "never")', async () => {
+      const { launcher, manager, reconciler } = setup([specOf({ name: 'job', autorestart: 'never' })]);
+      await manager.start('job');
+      launcher.setStartTime(1000, 'someone-else');
+
+      await reconciler.pass();
+
+      expect(manager.status('job')).toMatchObject({ state: 'stopped', pid: null });
+      expect(launcher.launchCount).toBe(1);
+    });
+  });
+
+  describe('when a child has exited but its exit is not handled yet', () => {
+    it('is not "replaced": the exit decides, and the restart count goes on', async () => {
+      // Arrange: two crashes already counted.
+      const { launcher, manager, events, reconciler } = setup([specOf({ name: 'crasher', maxRestarts: 5 })]);
+      await manager.start('crasher');
+      for (const delay of [100, 200]) {
+        launcher.last.exit(1);
+        await advance(delay);
+      }
+      const before = manager.status('crasher').restarts;
+      events.length = 0;
+
+      // Act: the pass begins in the same turn as the exit, before its event is handled.
+      launcher.last.exit(1);
+      const corrections = await reconciler.pass();
+      await advance(400);
+
+      // Assert
+      expect(before).toBe(2);
+      expect(corrections).toEqual([]);
+      expect(events.filter((e) => e.reason.startsWith('reconciler:'))).toEqual([]);
+      expect(manager.status('crasher')).toMatchObject({ state: 'running', restarts: 3 });
+      expect(launcher.launchCount).toBe(4);
+    });
+
+    it('lets a crash loop reach "failed" after exactly maxRestarts restarts', async () => {
+      // Arrange
+      const { launcher, manager, corrections, reconciler } = setup([
+        specOf({ name: 'crasher', maxRestarts: 5, backoff: { initialDelayMs: 10, factor: 1, maxDelayMs: 10, resetAfterMs: 60_000 } }),
+      ]);
+      await manager.start('crasher');
+
+      // Act: every crash meets a pass in the same turn.
+      for (let i = 0; i < 10 && manager.status('crasher').state !== 'failed'; i++) {
+        launcher.last.exit(1);
+        await reconciler.pass();
+        await advance(10);
+      }
+
+      // Assert
+      expect(manager.status('crasher')).toMatchObject({ state: 'failed', restarts: 5 });
+      expect(launcher.launchCount).toBe(6);
+      expect(corrections).toEqual([]);
+    });
+  });
+
+  describe('when an operator-desired process is started by a correction', () => {
+    it('counts it as a restart and keeps the restart window (no fresh start)', async () => {
+      // Arrange: on-failure, one crash counted, then a clean exit leaves it stopped.
+      const { launcher, manager, reconciler } = setup([specOf({ name: 'job', autorestart: 'on-failure', maxRestarts: 1 })]);
+      await manager.operatorStart('job');
+      launcher.last.exit(1);
+      await advance(100);
+      launcher.last.exit(0);
+      await settle();
+
+      // Act
+      await reconciler.pass();
+      launcher.last.exit(1);
+      await settle();
+
+      // Assert: the window still holds the first restart, so this crash gives up.
+      expect(manager.status('job')).toMatchObject({ state: 'failed', restarts: 2 });
+    });
+  });
+
+  describe('when a reload removes a process during a pass', () => {
+    it('never leaves a child the manager no longer lists', async () => {
+      // Arrange
+      const { launcher, manager, reconciler } = setup([specOf({ name: 'a' }), specOf({ name: 'b' })]);
+
+      // Act: the pass has listed `a` and `b`; the reload drops `a` behind the pass's look at it.
+      const pass = reconciler.pass();
+      const reload = manager.reload([specOf({ name: 'b' })]);
+      const [corrections] = await Promise.all([pass, reload]);
+      const again = await reconciler.pass();
+
+      // Assert
+      expect(corrections.map((c) => `${c.name}:${c.action}`)).toEqual(['a:start', 'b:start']);
+      expect(again).toEqual([]);
+      expect(manager.statusAll().map((s) => `${s.name}:${s.state}`)).toEqual(['b:running']);
+      expect(launcher.children.filter((c) => c.alive).map((c) => c.pid)).toEqual([manager.status('b').pid]);
     });
   });
 

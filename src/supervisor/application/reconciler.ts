@@ -1,19 +1,21 @@
+import type { ReconcileOutcome } from './managed-process.js';
 import type { ProcessManager } from './process-manager.service.js';
 
-export interface Correction {
+/** One change a pass made; `reason` (also the event's) always starts with `reconciler:`. */
+export interface Correction extends ReconcileOutcome {
   readonly name: string;
-  readonly action: 'start' | 'stop' | 'restart';
-  readonly reason: string;
 }
 
 const JITTER = 0.2;
 
 /**
  * Periodically makes the world match the desired state: starts what should run
- * and is stopped, stops what should not run, restarts an instance whose PID no
- * longer has its recorded start time. It never looks at processes it did not
- * start, so nothing foreign is ever adopted. Passes never overlap: the next one
- * is scheduled when the last has finished.
+ * and is stopped, stops what should not run, and hands an instance whose PID no
+ * longer has its recorded start time (a missed exit) to its restart policy.
+ * Each look runs inside the instance's command queue (ManagedProcess.reconcile),
+ * so it never races the instance's own restart logic. It never looks at
+ * processes it did not start, so nothing foreign is ever adopted. Passes never
+ * overlap: the next one is scheduled when the last has finished.
  */
 export class Reconciler {
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -44,22 +46,17 @@ export class Reconciler {
   /** One comparison of desired and actual state; returns what it corrected. */
   async pass(): Promise<Correction[]> {
     const corrections: Correction[] = [];
-    for (const status of this.manager.statusAll('*')) {
+    for (const { name } of this.manager.statusAll('*')) {
       if (this.halted) break;
-      const desired = this.manager.desiredOf(status.name);
-      const live = status.state === 'running' || status.state === 'starting';
-      let correction: Correction | null = null;
-      if (live && !this.manager.identityHolds(status.name)) {
-        correction = { name: status.name, action: 'restart', reason: `reconciler: PID ${status.pid} is no longer the process it started` };
-        await this.manager.restart(status.name);
-      } else if (desired === 'running' && status.state === 'stopped') {
-        correction = { name: status.name, action: 'start', reason: 'reconciler: desired running, found stopped' };
-        await this.manager.start(status.name, correction.reason);
-      } else if (desired === 'stopped' && (live || status.state === 'backoff')) {
-        correction = { name: status.name, action: 'stop', reason: `reconciler: desired stopped, found ${status.state}` };
-        await this.manager.stop(status.name, undefined, correction.reason);
+      let outcome: ReconcileOutcome | null;
+      try {
+        outcome = await this.manager.reconcile(name);
+      } catch {
+        // Removed by a reload since the list was taken, or retired: nothing to correct.
+        continue;
       }
-      if (correction) {
+      if (outcome) {
+        const correction = { name, ...outcome };
         corrections.push(correction);
         this.onCorrection(correction);
       }

@@ -6,7 +6,7 @@ import { OrphanReaper } from './orphan-reaper.js';
 import type { IChildRegistry } from './ports/child-registry.port.js';
 import type { IOutputStore } from './ports/output-store.port.js';
 import type { IStrayProcessFinder } from './ports/stray-process-finder.port.js';
-import { ProcessManager } from './process-manager.service.js';
+import { ProcessManager, type ReloadReport } from './process-manager.service.js';
 import { Reconciler } from './reconciler.js';
 import {
   CHILD_REGISTRY,
@@ -24,13 +24,18 @@ export interface IProcessConfigSource {
 }
 
 /**
- * Brings supervision up in a fixed order once the app is built: reap what a
- * crashed predecessor left, declare, start everything, and hook into shutdown
- * (stop agents before the database closes) and SIGHUP (reload the config).
+ * Brings supervision up in a fixed order. While the app is built (before the
+ * port is bound): reap what a crashed predecessor left, declare, and hook into
+ * shutdown (stop agents before the database closes) and SIGHUP (reload the
+ * config). Only once the server listens (a start-up hook, skipped when a
+ * shutdown has begun): start everything and the reconciler.
  */
 @Injectable()
 export class SupervisorBootstrap implements OnApplicationBootstrap {
   private readonly logger = new Logger('Supervisor');
+  /** The reload pass under way, if any; SIGHUPs during it ask for one more pass. */
+  private reloading: Promise<void> | null = null;
+  private reloadRequested = false;
 
   constructor(
     private readonly manager: ProcessManager,
@@ -66,12 +71,35 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
     this.lifecycle.registerEmergencyStop('agents', () => this.manager.killAllNow());
     this.lifecycle.registerReloadHandler('process config', () => this.reload());
     if (this.specs.length === 0) this.logger.log(`No processes declared (${this.source.path})`);
-    await this.manager.startAll();
-    reconciler.start();
+    this.lifecycle.registerStartupHook('start agents', async () => {
+      await this.manager.startAll();
+      // A shutdown that began meanwhile has already stopped the reconciler: keep it stopped.
+      if (this.lifecycle.currentState === 'starting') reconciler.start();
+    });
+  }
+
+  /**
+   * Coalesces: a request while a pass runs makes one more pass after it, which
+   * reads the file again, so however many SIGHUPs arrive the last file read
+   * wins. Resolves when the file as it was at the call (or later) is applied.
+   */
+  reload(): Promise<void> {
+    this.reloadRequested = true;
+    this.reloading ??= this.reloadUntilSettled().finally(() => {
+      this.reloading = null;
+    });
+    return this.reloading;
+  }
+
+  private async reloadUntilSettled(): Promise<void> {
+    while (this.reloadRequested) {
+      this.reloadRequested = false;
+      await this.reloadOnce();
+    }
   }
 
   /** An invalid new file is rejected as a whole; the running set stays as it is. */
-  async reload(): Promise<void> {
+  private async reloadOnce(): Promise<void> {
     let specs: ProcessSpec[];
     try {
       specs = this.source.load();
@@ -79,7 +107,13 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
       this.logger.error(`Reload rejected, keeping the running processes: ${(error as Error).message}`);
       return;
     }
-    const r = await this.manager.reload(specs);
+    let r: ReloadReport;
+    try {
+      r = await this.manager.reload(specs);
+    } catch (error) {
+      this.logger.error(`Reload of ${this.source.path} not completed: ${(error as Error).message}`);
+      return;
+    }
     this.logger.log(
       `Reloaded ${this.source.path}: started [${r.started.join(', ')}], stopped [${r.stopped.join(', ')}], ` +
         `restarted [${r.restarted.join(', ')}], unchanged [${r.unchanged.join(', ')}]`,
