@@ -27,6 +27,7 @@ export function mountSmallDisk(size = '4m'): SmallDisk {
     throw new Error(
       `The full-disk tests need a real small tmpfs and could not mount one (${detail}). ` +
         'Run them as root (or with CAP_SYS_ADMIN); they must not be skipped.',
+      { cause: error },
     );
   }
   const filler = join(dir, 'filler');
