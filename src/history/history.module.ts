@@ -1,6 +1,8 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Database } from 'better-sqlite3';
+import { STORAGE_HEALTH } from '../lifecycle/application/lifecycle.tokens.js';
+import type { IStorageHealth } from '../lifecycle/application/ports/storage-health.port.js';
 import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
 import { SQLITE_CONNECTION } from '../persistence/application/database.port.js';
 import { EVENT_RETENTION, EventRecorder } from './application/event-recorder.service.js';
@@ -17,11 +19,18 @@ import { HistoryController } from './presentation/history.controller.js';
   imports: [LifecycleModule],
   controllers: [HistoryController, EventsController],
   providers: [
-    { provide: EVENT_STORE, inject: [SQLITE_CONNECTION], useFactory: (db: Database) => new SqliteEventStore(db) },
+    {
+      provide: EVENT_STORE,
+      inject: [SQLITE_CONNECTION, STORAGE_HEALTH],
+      useFactory: (db: Database, storage: IStorageHealth) => new SqliteEventStore(db, storage),
+    },
     {
       provide: EVENT_SINKS,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => [new JsonLinesEventSink(config.getOrThrow<string>('EVENTS_FILE'))],
+      inject: [ConfigService, STORAGE_HEALTH],
+      useFactory: (config: ConfigService, storage: IStorageHealth) => {
+        const logger = new Logger('EventLog');
+        return [new JsonLinesEventSink(config.getOrThrow<string>('EVENTS_FILE'), undefined, { storage, log: (m) => logger.warn(m) })];
+      },
     },
     { provide: EVENT_RETENTION, inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow<number>('EVENT_RETENTION') },
     { provide: SSE_HEARTBEAT_MS, inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow<number>('SSE_HEARTBEAT_MS') },

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { Global, Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppEnv } from '../config/env.validation.js';
-import { AGENT_STATS, FILE_SYSTEM, INSTANCE_ID } from '../lifecycle/application/lifecycle.tokens.js';
+import { AGENT_STATS, FILE_SYSTEM, INSTANCE_ID, STORAGE_HEALTH } from '../lifecycle/application/lifecycle.tokens.js';
+import type { IStorageHealth } from '../lifecycle/application/ports/storage-health.port.js';
 import type { IFileSystem } from '../lifecycle/application/ports/file-system.port.js';
 import { ProcessUtils } from '../lifecycle/infrastructure/process-utils.js';
 import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
@@ -74,21 +75,30 @@ const OWNER = Symbol('OwnerMarker');
     { provide: READINESS_PROBE, useClass: NetReadinessProbe },
     {
       provide: OUTPUT_STORE,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => new RotatingOutputStore({ dir: join(env(config).dataDir, 'logs') }),
+      inject: [ConfigService, STORAGE_HEALTH],
+      useFactory: (config: ConfigService, storage: IStorageHealth) => {
+        const logger = new Logger('ProcessOutput');
+        return new RotatingOutputStore({ dir: join(env(config).dataDir, 'logs'), storage, log: (m) => logger.warn(m) });
+      },
     },
     {
       provide: CHILD_REGISTRY,
-      inject: [ConfigService, FILE_SYSTEM],
-      useFactory: (config: ConfigService, fs: IFileSystem) =>
-        new JsonChildRegistry(join(env(config).dataDir, 'children.json'), fs, (message) => new Logger('Supervisor').warn(message)),
+      inject: [ConfigService, FILE_SYSTEM, STORAGE_HEALTH],
+      useFactory: (config: ConfigService, fs: IFileSystem, storage: IStorageHealth) => {
+        const logger = new Logger('ChildRegistry');
+        return new JsonChildRegistry(join(env(config).dataDir, 'children.json'), fs, (m) => logger.warn(m), storage);
+      },
     },
     {
       provide: PROCESS_CONFIG_SOURCE,
       inject: [ConfigService],
       useFactory: (config: ConfigService): IProcessConfigSource => processConfigSource(env(config).configPath, env(config).explicit),
     },
-    { provide: DESIRED_STATE, inject: [SQLITE_CONNECTION], useFactory: (db: Database) => new SqliteDesiredStateStore(db) },
+    {
+      provide: DESIRED_STATE,
+      inject: [SQLITE_CONNECTION, STORAGE_HEALTH],
+      useFactory: (db: Database, storage: IStorageHealth) => new SqliteDesiredStateStore(db, storage),
+    },
     {
       provide: RECONCILE_INTERVAL,
       inject: [ConfigService],

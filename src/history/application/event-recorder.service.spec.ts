@@ -1,6 +1,7 @@
+import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { StoredEvent, StoredEventInput } from '../domain/stored-event.js';
-import { EventRecorder } from './event-recorder.service.js';
+import { EVENT_BACKLOG_LIMIT, EVENT_RETRY_MS, EventRecorder } from './event-recorder.service.js';
 import type { IEventSink, IEventStore } from './ports/event-store.port.js';
 
 /** Keeps appended events in memory with ids from 1; `failAppend`/`failPrune` make the next calls throw. */
@@ -11,12 +12,15 @@ class FakeEventStore implements IEventStore {
   readonly sinceCalls: unknown[][] = [];
   failAppend = false;
   failPrune = false;
+  /** A storage error code (SQLITE_FULL…) the next appends and prunes fail with. */
+  full: string | null = null;
   pageResult: StoredEvent[] = [];
   sinceResult: StoredEvent[] = [];
   private nextId = 1;
 
   append(events: readonly StoredEventInput[]): StoredEvent[] {
     if (this.failAppend) throw new Error('database is locked');
+    if (this.full) throw Object.assign(new Error('database or disk is full'), { code: this.full });
     this.appends.push([...events]);
     return events.map((e) => ({ ...e, id: this.nextId++ }));
   }
@@ -33,6 +37,7 @@ class FakeEventStore implements IEventStore {
 
   prune(names: readonly string[], keep: number): void {
     if (this.failPrune) throw new Error('disk I/O error');
+    if (this.full) throw Object.assign(new Error('database or disk is full'), { code: this.full });
     this.prunes.push({ names: [...names], keep });
   }
 }
@@ -309,6 +314,69 @@ describe('EventRecorder', () => {
       expect(page).toBe(store.pageResult);
       expect(firstPage).toBe(store.pageResult);
       expect(since).toBe(store.sinceResult);
+    });
+  });
+
+  describe('when the store is full (SQLITE_FULL)', () => {
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it('still hands the events on at once, keeps them, and stores them first, in order, with the next batch', async () => {
+      const { store, recorder, sinks, seen } = setup();
+      store.full = 'SQLITE_FULL';
+      recorder.record(eventOf('web', 'a'));
+      recorder.record(eventOf('web', 'b'));
+      await nextTurn();
+      expect(idsAndReasons(seen)).toEqual(['0:a', '0:b']);
+      expect(idsAndReasons(sinks[0].batches.flat())).toEqual(['0:a', '0:b']);
+      expect(recorder.backlogSize).toBe(2);
+
+      store.full = null;
+      recorder.record(eventOf('worker', 'c'));
+      await nextTurn();
+
+      expect(store.appends).toEqual([[eventOf('web', 'a'), eventOf('web', 'b'), eventOf('worker', 'c')]]);
+      // Only the new event is handed on again: the kept ones were already delivered.
+      expect(idsAndReasons(seen)).toEqual(['0:a', '0:b', '3:c']);
+      expect(store.prunes).toEqual([{ names: ['web', 'worker'], keep: RETENTION }]);
+      expect(recorder.backlogSize).toBe(0);
+    });
+
+    it('writes the backlog on a retry timer when no new event comes', async () => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+      const { store, recorder } = setup();
+      store.full = 'SQLITE_IOERR_WRITE';
+      recorder.record(eventOf('web', 'a'));
+      await nextTurn();
+      jest.advanceTimersByTime(EVENT_RETRY_MS);
+      expect(recorder.backlogSize).toBe(1);
+
+      store.full = null;
+      jest.advanceTimersByTime(EVENT_RETRY_MS);
+
+      expect(store.appends).toEqual([[eventOf('web', 'a')]]);
+      expect(recorder.backlogSize).toBe(0);
+    });
+
+    it('keeps at most EVENT_BACKLOG_LIMIT events, dropping the oldest and saying how many once it recovers', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      const { store, recorder } = setup();
+      store.full = 'SQLITE_FULL';
+      for (let i = 0; i < EVENT_BACKLOG_LIMIT + 25; i++) recorder.record(eventOf('web', `e${i}`));
+      await nextTurn();
+      expect(recorder.backlogSize).toBe(EVENT_BACKLOG_LIMIT);
+
+      store.full = null;
+      recorder.flush();
+      recorder.record(eventOf('web', 'next'));
+      await nextTurn();
+
+      const written = store.appends[0];
+      expect(written).toHaveLength(EVENT_BACKLOG_LIMIT + 1);
+      expect(written[0].reason).toBe('e25');
+      expect(warn).toHaveBeenCalledWith('25 event(s) were dropped from the event log while its disk was full or failing');
+      warn.mockRestore();
     });
   });
 });

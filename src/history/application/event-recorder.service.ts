@@ -1,15 +1,23 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isStorageError } from '../../lifecycle/application/ports/storage-health.port.js';
 import type { StoredEvent, StoredEventInput } from '../domain/stored-event.js';
 import { EVENT_SINKS, EVENT_STORE, type IEventSink, type IEventStore } from './ports/event-store.port.js';
 
 export const EVENT_RETENTION = Symbol('EventRetention');
+
+/** Events kept for the store while its disk is full; older ones are dropped and counted. */
+export const EVENT_BACKLOG_LIMIT = 5000;
+/** How often a kept backlog is retried when no new event comes to carry it. */
+export const EVENT_RETRY_MS = 2000;
 
 /**
  * Writes lifecycle events as they happen without ever slowing supervision:
  * events are buffered and written once per event-loop turn in one transaction
  * (a crash-looping child costs one INSERT each, never a commit each), then
  * handed to the other sinks and to live subscribers. A failing store, sink or
- * subscriber is logged and skipped.
+ * subscriber is logged and skipped. While the store's disk is full the events
+ * still reach sinks and subscribers (without ids) and wait in a bounded backlog
+ * that is written, oldest first, by the next batch or a retry timer.
  */
 @Injectable()
 export class EventRecorder {
@@ -18,6 +26,10 @@ export class EventRecorder {
   private scheduled: ReturnType<typeof setImmediate> | null = null;
   private readonly listeners = new Set<(event: StoredEvent) => void>();
   private failures = 0;
+  /** Events the store could not take because its disk was full, oldest first (at most EVENT_BACKLOG_LIMIT). */
+  private backlog: StoredEventInput[] = [];
+  private droppedFromBacklog = 0;
+  private retry: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: IEventStore,
@@ -71,22 +83,79 @@ export class EventRecorder {
     return this.store.since(afterId, limit);
   }
 
+  /** Events waiting for the store (a full disk); for tests and diagnostics. */
+  get backlogSize(): number {
+    return this.backlog.length;
+  }
+
   private persist(batch: StoredEventInput[]): StoredEvent[] {
+    const waiting = this.backlog.length;
     let stored: StoredEvent[];
     try {
-      stored = this.store.append(batch);
+      // The backlog goes first, so the ids keep the order the events happened in.
+      stored = this.store.append(waiting > 0 ? [...this.backlog, ...batch] : batch).slice(waiting);
     } catch (error) {
       // Supervision goes on; the events still reach the other sinks and live streams (without ids).
-      this.storeFailed('write', error);
+      if (isStorageError(error)) this.keep(batch);
+      else this.storeFailed('write', error);
       return batch.map((e) => ({ ...e, id: 0 }));
     }
+    const written = waiting > 0 ? this.backlogWritten() : [];
+    this.prune([...written, ...batch]);
+    return stored;
+  }
+
+  private keep(batch: StoredEventInput[]): void {
+    this.backlog.push(...batch);
+    const excess = this.backlog.length - EVENT_BACKLOG_LIMIT;
+    if (excess > 0) {
+      this.backlog.splice(0, excess);
+      this.droppedFromBacklog += excess;
+    }
+    this.retry ??= setTimeout(() => this.retryBacklog(), EVENT_RETRY_MS);
+    // A waiting backlog must not keep a stopping backend alive.
+    this.retry.unref?.();
+  }
+
+  /** Writes the backlog when no new event comes to carry it. */
+  private retryBacklog(): void {
+    this.retry = null;
+    if (this.backlog.length === 0) return;
     try {
-      this.store.prune([...new Set(batch.map((e) => e.name))], this.keepPerProcess);
+      this.store.append(this.backlog);
+    } catch (error) {
+      if (isStorageError(error)) {
+        this.keep([]);
+        return;
+      }
+      this.storeFailed('write', error);
+      this.droppedFromBacklog += this.backlog.length;
+      this.backlog = [];
+    }
+    this.prune(this.backlogWritten());
+  }
+
+  /** Ends an outage of the store: forgets the backlog (just written) and says what was lost. */
+  private backlogWritten(): StoredEventInput[] {
+    const written = this.backlog;
+    this.backlog = [];
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    if (this.droppedFromBacklog > 0) {
+      this.logger.warn(`${this.droppedFromBacklog} event(s) were dropped from the event log while its disk was full or failing`);
+      this.droppedFromBacklog = 0;
+    }
+    return written;
+  }
+
+  private prune(events: readonly StoredEventInput[]): void {
+    if (events.length === 0) return;
+    try {
+      this.store.prune([...new Set(events.map((e) => e.name))], this.keepPerProcess);
     } catch (error) {
       // The batch is stored, so it keeps its ids; the next batch prunes again.
-      this.storeFailed('prune', error);
+      if (!isStorageError(error)) this.storeFailed('prune', error);
     }
-    return stored;
   }
 
   private storeFailed(what: 'write' | 'prune', error: unknown): void {

@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
+import { StorageHealth } from '../../lifecycle/application/storage-health.service.js';
 import { migrate } from '../../persistence/infrastructure/migrations.js';
+import { fillDatabase } from '../../persistence/infrastructure/testing/full-database.js';
 import type { StoredEventInput } from '../domain/stored-event.js';
-import { SqliteEventStore } from './sqlite-event-store.adapter.js';
+import { EVENT_LOG, SqliteEventStore } from './sqlite-event-store.adapter.js';
 
 type Db = InstanceType<typeof Database>;
 
@@ -196,6 +198,24 @@ describe('SqliteEventStore', () => {
       // Assert
       expect(reasonsOf('web')).toEqual(['web #4']);
       expect(reasonsOf('worker')).toEqual(['worker #1', 'worker #2', 'worker #3', 'worker #4']);
+    });
+  });
+
+  describe('when the database is full (SQLITE_FULL)', () => {
+    it('throws the storage error for the recorder to keep the batch, reports it, and clears it on the next good write', () => {
+      const storage = new StorageHealth({ error: () => undefined, log: () => undefined } as never);
+      store = new SqliteEventStore(db, storage);
+      const free = fillDatabase(db, (i, padding) => store.append([eventOf({ name: 'pad', reason: `${i} ${padding}` })]));
+      expect(storage.problems()).toEqual([expect.objectContaining({ component: EVENT_LOG })]);
+      const before = rowCount();
+
+      expect(() => store.append(eventsOf('web', 3))).toThrow(expect.objectContaining({ code: 'SQLITE_FULL' }));
+      expect(rowCount()).toBe(before);
+
+      free();
+      store.append(eventsOf('web', 3));
+      expect(reasonsOf('web')).toEqual(['web #1', 'web #2', 'web #3']);
+      expect(storage.problems()).toEqual([]);
     });
   });
 });

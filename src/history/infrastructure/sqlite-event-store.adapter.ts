@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { isStorageError, type IStorageHealth } from '../../lifecycle/application/ports/storage-health.port.js';
 import type { IEventStore } from '../application/ports/event-store.port.js';
 import type { StoredEvent, StoredEventInput } from '../domain/stored-event.js';
 
@@ -30,7 +31,14 @@ const toEvent = (r: Row): StoredEvent => ({
   backendInstanceId: r.backend_instance_id,
 });
 
-/** The event log in SQLite (migration 2), with prepared statements only. */
+/** How the event log is named in storage health. */
+export const EVENT_LOG = 'event log';
+
+/**
+ * The event log in SQLite (migration 2), with prepared statements only. A full or
+ * failing disk (SQLITE_FULL, SQLITE_IOERR…) is reported to storage health and
+ * thrown on, for the recorder to keep the batch and retry.
+ */
 export class SqliteEventStore implements IEventStore {
   private readonly insert: Statement;
   private readonly pageNewest: Statement;
@@ -39,7 +47,10 @@ export class SqliteEventStore implements IEventStore {
   private readonly pruneName: Statement;
   private readonly appendAll: (events: readonly StoredEventInput[]) => StoredEvent[];
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly storage?: IStorageHealth,
+  ) {
     this.insert = db.prepare(
       `INSERT INTO process_events (name, instance_index, from_state, to_state, pid, exit_code, signal, reason, at, backend_instance_id)
        VALUES (@name, @index, @from, @to, @pid, @exitCode, @signal, @reason, @at, @backendInstanceId)`,
@@ -57,7 +68,9 @@ export class SqliteEventStore implements IEventStore {
   }
 
   append(events: readonly StoredEventInput[]): StoredEvent[] {
-    return this.appendAll(events);
+    const stored = this.reported(() => this.appendAll(events));
+    this.storage?.succeeded(EVENT_LOG);
+    return stored;
   }
 
   page(name: string, limit: number, beforeId?: number): StoredEvent[] {
@@ -70,6 +83,18 @@ export class SqliteEventStore implements IEventStore {
   }
 
   prune(names: readonly string[], keep: number): void {
-    for (const name of names) this.pruneName.run({ name, keep });
+    // A DELETE needs room in the WAL too.
+    this.reported(() => {
+      for (const name of names) this.pruneName.run({ name, keep });
+    });
+  }
+
+  private reported<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      if (isStorageError(error)) this.storage?.failed(EVENT_LOG, error);
+      throw error;
+    }
   }
 }

@@ -44,14 +44,17 @@ export class NodeFileSystem implements IFileSystem {
     // O_EXCL|O_NOFOLLOW: a planted symlink at the temp name fails instead of being written through.
     const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | NOFOLLOW, 0o644);
     try {
-      fs.writeSync(fd, text);
-    } finally {
-      fs.closeSync(fd);
-    }
-    try {
+      try {
+        const data = Buffer.from(text, 'utf8');
+        // writeSync may write less than asked (a nearly full disk): a short file must never be renamed into place.
+        for (let offset = 0; offset < data.length; ) offset += fs.writeSync(fd, data, offset);
+      } finally {
+        fs.closeSync(fd);
+      }
       // rename replaces a symlink at `path` itself, never the file it points to.
       fs.renameSync(tmp, path);
     } catch (error) {
+      // Any failure (ENOSPC on write, EIO on close, rename refused) leaves no temp file behind.
       fs.rmSync(tmp, { force: true });
       throw error;
     }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StorageHealth } from '../../lifecycle/application/storage-health.service.js';
 import { isSafeLogName, RotatingOutputStore, type RotatingOutputStoreOptions } from './rotating-output.store.js';
 
 const T = '2024-05-01T10:00:00.000Z';
@@ -173,6 +174,24 @@ describe('RotatingOutputStore', () => {
       expect(fs.readFileSync(target, 'utf8')).toBe('original\n');
       expect(fs.lstatSync(join(dir, 'web.log')).isSymbolicLink()).toBe(true);
       expect(store.tail('web', 10)).toEqual([`${T} stdout first`, `${T} stdout second`]);
+    });
+
+    it('says so once, naming the path, and does not count it as a storage outage', () => {
+      const target = join(root, 'precious.txt');
+      fs.writeFileSync(target, 'original\n');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.symlinkSync(target, join(dir, 'web.log'));
+      const logged: string[] = [];
+      const storage = new StorageHealth({ error: (m: string) => logged.push(m), log: (m: string) => logged.push(m) } as never);
+      open({ log: (m) => logged.push(m), storage });
+
+      out('web', 'first\n');
+      out('web', 'second\n');
+      out('worker', 'fine\n');
+
+      expect(logged).toEqual([expect.stringContaining(`Not writing ${join(dir, 'web.log')} (it is a symbolic link)`)]);
+      expect(storage.problems()).toEqual([]);
+      expect(read('worker.log')).toBe(`${T} stdout fine\n`);
     });
 
     it('does not retry the file once it has failed', () => {

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { isStorageError, type IStorageHealth } from '../../lifecycle/application/ports/storage-health.port.js';
+import { hasFreeSpace } from '../../lifecycle/infrastructure/free-space.js';
 import type { IOutputStore } from '../application/ports/output-store.port.js';
 import type { OutputStream } from '../application/ports/process-launcher.port.js';
 import { isProcessName } from '../domain/process-name.js';
@@ -16,7 +18,16 @@ export interface RotatingOutputStoreOptions {
   readonly ringLines?: number;
   /** Clock for the line timestamps. @default () => new Date() */
   readonly now?: () => Date;
+  /** Where failing writes (full disk, I/O error) are reported as "process logs". */
+  readonly storage?: IStorageHealth;
+  /** One line per log file that cannot be used for good (a symlink, a FIFO, no permission). */
+  readonly log?: (message: string) => void;
+  /** How often files that hit a full disk are retried once space is free again. @default 1000 */
+  readonly retryMs?: number;
 }
+
+/** How this store is named in storage health. */
+export const PROCESS_LOGS = 'process logs';
 
 /** A child that never prints a newline must not grow a partial line without bound. */
 const MAX_PARTIAL_CHARS = 64 * 1024;
@@ -34,8 +45,14 @@ interface ProcessOutput {
   readonly partial: Record<OutputStream, PartialLine>;
   fd: number | null;
   size: number;
-  /** Set once file output failed (symlink, ENOSPC…); the ring keeps working and the file is never retried. */
+  /** Set once file output failed; the ring keeps working. A symlink, FIFO… is never retried. */
   fileError: string | null;
+  /** The failure is a full or failing disk: retried, with the lines dropped meanwhile counted. */
+  outage: boolean;
+  /** Lines that did not reach the file during the current outage. */
+  dropped: number;
+  /** The last failed write left part of a line in the file. */
+  torn: boolean;
 }
 
 /** True for a name that cannot escape the log directory: the config's own name rule, so no accepted name is refused here. */
@@ -58,6 +75,12 @@ export class RotatingOutputStore implements IOutputStore {
   private dirError: string | null = null;
   private dirReady = false;
   private closed = false;
+  private readonly storage?: IStorageHealth;
+  private readonly log: (message: string) => void;
+  private readonly retryMs: number;
+  /** Outputs whose file hit a full disk; "process logs" is healthy again only when this is empty. */
+  private readonly failing = new Set<ProcessOutput>();
+  private retry: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: RotatingOutputStoreOptions) {
     this.dir = options.dir;
@@ -65,6 +88,9 @@ export class RotatingOutputStore implements IOutputStore {
     this.keepFiles = clampInt(options.keepFiles, 3, 0);
     this.ringLines = clampInt(options.ringLines, 500, 1);
     this.now = options.now ?? (() => new Date());
+    this.storage = options.storage;
+    this.log = options.log ?? (() => undefined);
+    this.retryMs = clampInt(options.retryMs, 1000, 1);
   }
 
   /** @throws Error when `name` could escape the log directory (a caller bug, not an I/O error). */
@@ -97,6 +123,7 @@ export class RotatingOutputStore implements IOutputStore {
       }
       this.closeFile(output);
     }
+    this.stopRetry();
     // Late output (a child still draining) stays in memory; the files are finished.
     this.closed = true;
   }
@@ -112,6 +139,9 @@ export class RotatingOutputStore implements IOutputStore {
       fd: null,
       size: 0,
       fileError: null,
+      outage: false,
+      dropped: 0,
+      torn: false,
     };
     this.outputs.set(name, output);
     return output;
@@ -127,25 +157,35 @@ export class RotatingOutputStore implements IOutputStore {
 
   /** Batches lines into as few writes as possible, rotating whenever the next line would pass maxBytes. */
   private writeLines(output: ProcessOutput, lines: string[]): void {
-    if (!this.ensureOpen(output)) return;
+    if (!this.ensureOpen(output)) return this.drop(output, lines.length);
     let batch = '';
     let batchBytes = 0;
-    for (const line of lines) {
+    let batchLines = 0;
+    for (const [index, line] of lines.entries()) {
       const bytes = Buffer.byteLength(line) + 1;
       // A file that already holds data is rotated; a single oversized line still gets a file of its own.
       if (output.size + batchBytes + bytes > this.maxBytes && output.size + batchBytes > 0) {
-        if (!this.write(output, batch) || !this.rotate(output)) return;
+        if (!this.write(output, batch)) return this.drop(output, lines.length - index + batchLines);
+        if (!this.rotate(output)) return this.drop(output, lines.length - index);
         batch = '';
         batchBytes = 0;
+        batchLines = 0;
       }
       batch += `${line}\n`;
       batchBytes += bytes;
+      batchLines += 1;
     }
-    if (batch.length > 0) this.write(output, batch);
+    if (batch.length > 0 && !this.write(output, batch)) this.drop(output, batchLines);
+  }
+
+  /** Counts lines lost to a full disk, to be marked in the file once it works again. */
+  private drop(output: ProcessOutput, lines: number): void {
+    if (output.outage) output.dropped += lines;
   }
 
   private ensureOpen(output: ProcessOutput): boolean {
     if (output.fd !== null) return true;
+    // During an outage only the retry timer reopens: appends in a crash loop must not hammer a full disk.
     if (output.fileError !== null) return false;
     if (this.dirError !== null) return this.fail(output, this.dirError);
     try {
@@ -154,8 +194,9 @@ export class RotatingOutputStore implements IOutputStore {
         this.dirReady = true;
       }
     } catch (error) {
-      this.dirError = errorCode(error);
-      return this.fail(output, this.dirError);
+      // A full disk passes; anything else (a file where the directory should be) stays.
+      if (!isStorageError(error)) this.dirError = errorCode(error);
+      return this.fail(output, error);
     }
     try {
       const fd = fs.openSync(output.path, OPEN_FLAGS, 0o640);
@@ -166,19 +207,22 @@ export class RotatingOutputStore implements IOutputStore {
       return true;
     } catch (error) {
       // ELOOP here means the log path is a symlink: never write through it.
-      return this.fail(output, errorCode(error));
+      return this.fail(output, error);
     }
   }
 
   private write(output: ProcessOutput, text: string): boolean {
     if (output.fd === null || text.length === 0) return output.fd !== null;
     const data = Buffer.from(text);
+    let offset = 0;
     try {
-      for (let offset = 0; offset < data.length; ) offset += fs.writeSync(output.fd, data, offset);
+      while (offset < data.length) offset += fs.writeSync(output.fd, data, offset);
       output.size += data.length;
       return true;
     } catch (error) {
-      return this.fail(output, errorCode(error));
+      output.size += offset;
+      if (offset > 0) output.torn = true;
+      return this.fail(output, error);
     }
   }
 
@@ -195,16 +239,65 @@ export class RotatingOutputStore implements IOutputStore {
         renameIfPresent(output.path, `${output.path}.1`);
       }
     } catch (error) {
-      return this.fail(output, errorCode(error));
+      return this.fail(output, error);
     }
     output.size = 0;
     return this.ensureOpen(output);
   }
 
-  private fail(output: ProcessOutput, code: string): false {
+  /**
+   * Stops file output of `output`. A full or failing disk starts an outage (reported, retried);
+   * anything else (a symlink, a FIFO, EACCES) turns the file off for good, said once in the log.
+   */
+  private fail(output: ProcessOutput, error: unknown): false {
+    const code = errorCode(error);
+    const first = output.fileError === null;
     output.fileError = code;
     this.closeFile(output);
+    if (isStorageError(error)) {
+      output.outage = true;
+      this.failing.add(output);
+      this.storage?.failed(PROCESS_LOGS, error);
+      this.startRetry();
+    } else {
+      const wasOutage = this.failing.delete(output);
+      output.outage = false;
+      if (first || wasOutage) {
+        this.log(`Not writing ${output.path} (${describeCode(code)}); that process's output is kept in memory only, never written through it`);
+      }
+    }
     return false;
+  }
+
+  private startRetry(): void {
+    if (this.retry || this.closed) return;
+    this.retry = setInterval(() => this.retryFailing(), this.retryMs);
+    // Retrying must not keep a stopping backend alive.
+    this.retry.unref();
+  }
+
+  private stopRetry(): void {
+    if (this.retry) clearInterval(this.retry);
+    this.retry = null;
+  }
+
+  /** Reopens the files that hit a full disk once there is room, marking in each what was dropped. */
+  private retryFailing(): void {
+    if (this.closed) return this.stopRetry();
+    // A few bytes of slack in a page must not end an outage only to start it again on the next line.
+    if (!hasFreeSpace(this.dir)) return;
+    for (const output of [...this.failing]) {
+      output.fileError = null;
+      const { dropped, torn } = output;
+      const mark = `${torn ? '\n' : ''}${this.now().toISOString()} procguard ${dropped} line(s) of output dropped: the disk was full or failing\n`;
+      if (this.ensureOpen(output) && this.write(output, dropped > 0 || torn ? mark : '')) {
+        Object.assign(output, { outage: false, dropped: 0, torn: false });
+        this.failing.delete(output);
+      }
+    }
+    if (this.failing.size > 0) return;
+    this.stopRetry();
+    this.storage?.succeeded(PROCESS_LOGS);
   }
 
   private closeFile(output: ProcessOutput): void {
@@ -228,6 +321,18 @@ function renameIfPresent(from: string, to: string): void {
     fs.renameSync(from, to);
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') throw error;
+  }
+}
+
+function describeCode(code: string): string {
+  switch (code) {
+    case 'ELOOP':
+      return 'it is a symbolic link';
+    case 'ENOTREGULAR':
+    case 'ENXIO':
+      return 'it is not a regular file';
+    default:
+      return code;
   }
 }
 

@@ -1,6 +1,9 @@
+import { jest } from '@jest/globals';
 import Database from 'better-sqlite3';
+import { StorageHealth } from '../../lifecycle/application/storage-health.service.js';
 import { migrate } from '../../persistence/infrastructure/migrations.js';
-import { SqliteDesiredStateStore } from './sqlite-desired-state.adapter.js';
+import { fillDatabase } from '../../persistence/infrastructure/testing/full-database.js';
+import { DESIRED_STATE_COMPONENT, SqliteDesiredStateStore } from './sqlite-desired-state.adapter.js';
 
 type Db = InstanceType<typeof Database>;
 
@@ -91,6 +94,54 @@ describe('SqliteDesiredStateStore', () => {
       // Assert
       expect(act).toThrow(/CHECK constraint/);
       expect(store.get('web')).toBeNull();
+    });
+  });
+
+  describe('when the database is full (SQLITE_FULL)', () => {
+    let storage: StorageHealth;
+    let logged: string[];
+    let free: () => void;
+
+    beforeEach(() => {
+      jest.useFakeTimers();
+      logged = [];
+      storage = new StorageHealth({ error: (m: string) => logged.push(m), log: (m: string) => logged.push(m) } as never);
+      store = new SqliteDesiredStateStore(db, storage, 1000);
+      store.set('web', 'running', 'config');
+      const pad = db.prepare("INSERT INTO desired_state (name, desired, source, updated_at) VALUES (?, 'running', 'pad', 'x')");
+      free = fillDatabase(db, (i, padding) => pad.run(`pad-${i}-${padding}`));
+    });
+
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it('still takes every intent without throwing, answers it from memory and reports the outage', () => {
+      expect(() => store.set('web', 'stopped', 'operator')).not.toThrow();
+      expect(() => store.set('worker', 'stopped', 'operator')).not.toThrow();
+      expect(() => store.clear(['web'])).not.toThrow();
+
+      expect(store.get('web')).toBeNull();
+      expect(store.get('worker')).toBe('stopped');
+      expect(rowOf('worker')).toBeUndefined();
+      expect(store.pendingCount).toBe(2);
+      expect(storage.problems()).toEqual([expect.objectContaining({ component: DESIRED_STATE_COMPONENT, reason: expect.stringContaining('SQLITE_FULL') })]);
+      expect(logged.filter((l) => l.startsWith('Cannot write desired state'))).toHaveLength(1);
+    });
+
+    it('writes the kept intents on the retry once there is room, and clears the problem', () => {
+      store.set('worker', 'stopped', 'operator');
+      store.clear(['web']);
+      jest.advanceTimersByTime(1000);
+      expect(store.pendingCount).toBe(2);
+
+      free();
+      jest.advanceTimersByTime(1000);
+
+      expect(store.pendingCount).toBe(0);
+      expect(rowOf('worker')).toMatchObject({ desired: 'stopped', source: 'operator' });
+      expect(rowOf('web')).toBeUndefined();
+      expect(storage.problems()).toEqual([]);
     });
   });
 });
