@@ -6,6 +6,8 @@ import type { AppEnv } from '../config/env.validation.js';
 import { ApplicationLifecycleService } from '../lifecycle/application/application-lifecycle.service.js';
 import { SHUTDOWN_ORDER } from '../lifecycle/application/shutdown-sequence.js';
 import { HttpDrainer } from '../lifecycle/infrastructure/http-drainer.js';
+import { HostAllowList } from '../lifecycle/presentation/host-allow-list.js';
+import { registerHostCheck } from '../lifecycle/presentation/host-check.hook.js';
 import { registerLivenessRoute } from '../lifecycle/presentation/liveness.route.js';
 import { DATABASE, type IDatabase } from '../persistence/application/database.port.js';
 import type { HeldInstanceLock } from './instance-guard.js';
@@ -47,6 +49,7 @@ export async function createServer(
     { abortOnError: false },
   );
   app.setGlobalPrefix('api');
+  registerHostCheck(app.getHttpAdapter().getInstance(), HostAllowList.fromSettings(env));
   registerLivenessRoute(app.getHttpAdapter().getInstance());
   const lifecycle = app.get(ApplicationLifecycleService);
   const drainer = new HttpDrainer(app.getHttpServer());

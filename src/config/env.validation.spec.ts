@@ -35,6 +35,9 @@ describe('validateEnv', () => {
         EVENTS_FILE: '/srv/procguard/data/events.jsonl',
         RECONCILE_INTERVAL_MS: 5000,
         SSE_HEARTBEAT_MS: 15000,
+        SSE_MAX_STREAMS: 32,
+        SSE_SLOW_CLIENT_TIMEOUT_MS: 30000,
+        ALLOWED_HOSTS: [],
       });
     });
 
@@ -158,6 +161,8 @@ describe('validateEnv', () => {
       ['HOST', '-leading.dash', 'must be an IP address or a host name'],
       ['HOST', 'under_score', 'must be an IP address or a host name'],
       ['HOST', 'http://localhost', 'must be an IP address or a host name'],
+      ['SSE_MAX_STREAMS', '0', 'must be a whole number from 1 to 10000'],
+      ['SSE_SLOW_CLIENT_TIMEOUT_MS', '50', 'must be a whole number from 100 to 600000'],
     ])('rejects %s=%p, naming the variable and the reason', (name, value, reason) => {
       // Act
       const problems = problemsOf({ [name]: value });
@@ -185,6 +190,28 @@ describe('validateEnv', () => {
       expect(thrown).toBeInstanceOf(EnvValidationError);
       expect(thrown).toMatchObject({ code: 'INVALID_ENVIRONMENT', name: 'EnvValidationError' });
       expect((thrown as Error).message).toBe('Invalid environment:\n  - PORT="abc" must be a whole number from 1 to 65535');
+    });
+  });
+
+  describe('when ALLOWED_HOSTS is set', () => {
+    it('reads names, addresses and ports, trimmed', () => {
+      const env = validateEnv({ ALLOWED_HOSTS: ' procguard.lan , 10.0.0.5:3000,[::1]:8080,proxy.example.com:443' }, CWD);
+
+      expect(env.ALLOWED_HOSTS).toEqual(['procguard.lan', '10.0.0.5:3000', '[::1]:8080', 'proxy.example.com:443']);
+    });
+
+    it('accepts * alone', () => {
+      expect(validateEnv({ ALLOWED_HOSTS: '*' }, CWD).ALLOWED_HOSTS).toEqual(['*']);
+    });
+
+    it.each([
+      ['http://evil.example', 'ALLOWED_HOSTS entry "http://evil.example" must be a host name or address with an optional :port, or *'],
+      ['host:99999', 'ALLOWED_HOSTS entry "host:99999" must be a host name or address with an optional :port, or *'],
+      ['under_score', 'ALLOWED_HOSTS entry "under_score" must be a host name or address with an optional :port, or *'],
+      ['::1', 'ALLOWED_HOSTS entry "::1" must be a host name or address with an optional :port, or *'],
+      ['*,localhost', 'ALLOWED_HOSTS="*" must stand alone'],
+    ])('rejects %p, naming the variable', (value, problem) => {
+      expect(problemsOf({ ALLOWED_HOSTS: value })).toEqual([problem]);
     });
   });
 

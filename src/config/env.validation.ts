@@ -26,6 +26,12 @@ export interface AppEnv {
   readonly RECONCILE_INTERVAL_MS: number;
   /** Comment line sent on idle SSE streams. */
   readonly SSE_HEARTBEAT_MS: number;
+  /** Concurrent `/api/events` streams; one more answers 503. */
+  readonly SSE_MAX_STREAMS: number;
+  /** An SSE client that reads nothing of its full buffer this long is dropped. */
+  readonly SSE_SLOW_CLIENT_TIMEOUT_MS: number;
+  /** `Host` values accepted besides the defaults (see README); `*` turns the check off. */
+  readonly ALLOWED_HOSTS: readonly string[];
 }
 
 /** Thrown with every problem at once, each naming the variable and the reason. */
@@ -88,6 +94,9 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd()): AppEnv {
     EVENTS_FILE: path('EVENTS_FILE', resolve(DATA_DIR, 'events.jsonl')),
     RECONCILE_INTERVAL_MS: int('RECONCILE_INTERVAL_MS', 5000, 10, 3_600_000),
     SSE_HEARTBEAT_MS: int('SSE_HEARTBEAT_MS', 15000, 100, 600_000),
+    SSE_MAX_STREAMS: int('SSE_MAX_STREAMS', 32, 1, 10_000),
+    SSE_SLOW_CLIENT_TIMEOUT_MS: int('SSE_SLOW_CLIENT_TIMEOUT_MS', 30_000, 100, 600_000),
+    ALLOWED_HOSTS: hostList(text('ALLOWED_HOSTS'), problems),
   };
   if (problems.length > 0) throw new EnvValidationError(problems);
   return env;
@@ -112,4 +121,21 @@ function nameList(name: string, value: string | undefined, problems: string[]): 
     if (problem !== null) problems.push(`${name} entry ${JSON.stringify(n.slice(0, 80))} is not a valid process name: it ${problem}`);
   }
   return names;
+}
+
+/** `name`, `name:port`, `1.2.3.4[:port]`, `[v6][:port]`, or `*` alone. */
+const HOST_ENTRY = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
+
+function hostList(value: string | undefined, problems: string[]): string[] {
+  if (value === undefined) return [];
+  const entries = value.split(',').map((h) => h.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const match = HOST_ENTRY.exec(entry);
+    const port = match?.[1] === undefined ? 1 : Number(match[1]);
+    if (entry !== '*' && (!match || port < 1 || port > 65535)) {
+      problems.push(`ALLOWED_HOSTS entry "${entry.slice(0, 80)}" must be a host name or address with an optional :port, or *`);
+    }
+  }
+  if (entries.includes('*') && entries.length > 1) problems.push('ALLOWED_HOSTS="*" must stand alone');
+  return entries;
 }

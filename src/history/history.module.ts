@@ -11,7 +11,7 @@ import { HistoryBootstrap } from './history-bootstrap.service.js';
 import { JsonLinesEventSink } from './infrastructure/json-lines-event.sink.js';
 import { SqliteEventStore } from './infrastructure/sqlite-event-store.adapter.js';
 import { EventStreamsRegistry } from './presentation/event-streams.registry.js';
-import { EventsController, SSE_HEARTBEAT_MS } from './presentation/events.controller.js';
+import { EventsController, SSE_HEARTBEAT_MS, SSE_LIMITS, type SseLimits } from './presentation/events.controller.js';
 import { HistoryController } from './presentation/history.controller.js';
 
 /** The durable event log of managed processes: SQLite store, JSON-lines sink, history and SSE. */
@@ -34,6 +34,14 @@ import { HistoryController } from './presentation/history.controller.js';
     },
     { provide: EVENT_RETENTION, inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow<number>('EVENT_RETENTION') },
     { provide: SSE_HEARTBEAT_MS, inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow<number>('SSE_HEARTBEAT_MS') },
+    {
+      provide: SSE_LIMITS,
+      inject: [ConfigService],
+      useFactory: (c: ConfigService): SseLimits => ({
+        maxStreams: c.getOrThrow<number>('SSE_MAX_STREAMS'),
+        slowClientTimeoutMs: c.getOrThrow<number>('SSE_SLOW_CLIENT_TIMEOUT_MS'),
+      }),
+    },
     EventRecorder,
     EventStreamsRegistry,
     HistoryBootstrap,

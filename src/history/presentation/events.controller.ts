@@ -1,14 +1,27 @@
-import { BadRequestException, Controller, Get, Headers, Inject, Res } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Headers, Inject, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { EventRecorder } from '../application/event-recorder.service.js';
-import type { StoredEvent } from '../domain/stored-event.js';
+import { EventStream } from './event-stream.js';
 import { EventStreamsRegistry } from './event-streams.registry.js';
 
 export const SSE_HEARTBEAT_MS = Symbol('SseHeartbeatMs');
+export const SSE_LIMITS = Symbol('SseLimits');
+
+/** How many streams may be open and how long a client may leave its buffer full. */
+export interface SseLimits {
+  /** SSE_MAX_STREAMS: a request past it answers 503. */
+  readonly maxStreams: number;
+  /** SSE_SLOW_CLIENT_TIMEOUT_MS: a client that reads nothing of a full buffer this long is dropped. */
+  readonly slowClientTimeoutMs: number;
+}
+
+/** Unsent bytes one stream may hold; past it, it reads from the store only once the client has read. */
+export const SSE_MAX_BUFFERED_BYTES = 256 * 1024;
 const REPLAY_PAGE = 500;
 
 interface HijackableReply {
   readonly raw: ServerResponse;
+  header(name: string, value: string): unknown;
   hijack(): void;
 }
 
@@ -18,54 +31,49 @@ interface HijackableReply {
  */
 @Controller('events')
 export class EventsController {
+  private readonly logger = new Logger('EventStream');
+
   constructor(
     private readonly recorder: EventRecorder,
     private readonly streams: EventStreamsRegistry,
     @Inject(SSE_HEARTBEAT_MS) private readonly heartbeatMs: number,
+    @Inject(SSE_LIMITS) private readonly limits: SseLimits,
   ) {}
 
   @Get()
   stream(@Headers('last-event-id') lastEventId: string | undefined, @Res() reply: HijackableReply): void {
     const resumeAfter = parseLastEventId(lastEventId);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.write(`retry: 2000\n\n`);
-    let lastSent = resumeAfter ?? 0;
-    const send = (event: StoredEvent) => {
-      if (event.id !== 0 && event.id <= lastSent) return;
-      if (event.id !== 0) lastSent = event.id;
-      res.write(`${event.id ? `id: ${event.id}\n` : ''}event: process\ndata: ${JSON.stringify(event)}\n\n`);
-    };
-    // Subscribe before replaying, so nothing written meanwhile falls between the two.
-    const pending: StoredEvent[] = [];
-    let replaying = true;
-    const unsubscribe = this.recorder.subscribe((event) => (replaying ? pending.push(event) : send(event)));
-    if (resumeAfter !== null) {
-      for (let batch = this.recorder.since(resumeAfter, REPLAY_PAGE); batch.length > 0; ) {
-        batch.forEach(send);
-        batch = batch.length < REPLAY_PAGE ? [] : this.recorder.since(lastSent, REPLAY_PAGE);
-      }
+    if (this.streams.size >= this.limits.maxStreams) {
+      reply.header('retry-after', '5');
+      throw new ServiceUnavailableException(
+        `Too many event streams are open (SSE_MAX_STREAMS=${this.limits.maxStreams}); try again later`,
+      );
     }
-    replaying = false;
-    pending.forEach(send);
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), this.heartbeatMs);
-    const close = () => {
-      clearInterval(heartbeat);
+    reply.hijack();
+    const stream = new EventStream(reply.raw, this.recorder, {
+      heartbeatMs: this.heartbeatMs,
+      maxBufferedBytes: SSE_MAX_BUFFERED_BYTES,
+      slowClientTimeoutMs: this.limits.slowClientTimeoutMs,
+      pageSize: REPLAY_PAGE,
+    });
+    // Subscribed before the replay's first query, so nothing stored meanwhile falls between the two.
+    const unsubscribe = this.recorder.subscribe((event) => stream.push(event));
+    const forget = this.streams.add(() => stream.close());
+    stream.onClose((how) => {
       unsubscribe();
       forget();
-      if (!res.writableEnded) res.end();
-    };
-    const forget = this.streams.add(close);
-    res.on('close', close);
+      if (how === 'dropped') {
+        this.logger.warn(
+          `Dropped a slow /api/events client: it read nothing for ${this.limits.slowClientTimeoutMs} ms ` +
+            `with ${SSE_MAX_BUFFERED_BYTES} bytes waiting; it can resume with Last-Event-ID`,
+        );
+      }
+    });
+    stream.start(resumeAfter);
   }
 }
 
+/** An absent or empty header: live only. Anything but a whole number is a 400. */
 function parseLastEventId(value: string | undefined): number | null {
   if (value === undefined || value === '') return null;
   if (!/^\d{1,15}$/.test(value)) throw new BadRequestException('Last-Event-ID must be a whole number');

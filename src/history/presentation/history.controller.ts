@@ -1,12 +1,16 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import { ProcessManager } from '../../supervisor/application/process-manager.service.js';
 import { isProcessName } from '../../supervisor/domain/process-name.js';
+import { instancesHint } from '../../supervisor/presentation/instances-hint.js';
 import { EventRecorder } from '../application/event-recorder.service.js';
 import type { StoredEvent } from '../domain/stored-event.js';
 
 const MAX_LIMIT = 500;
 
-/** `GET /api/processes/:name/history?limit=&before=`: newest first, paged by event id. */
+/**
+ * `GET /api/processes/:name/history?limit=&before=`: newest first, paged by event id.
+ * A name that is neither declared nor in the store is a 404, whatever the page.
+ */
 @Controller('processes')
 export class HistoryController {
   constructor(
@@ -24,8 +28,9 @@ export class HistoryController {
     const size = wholeNumber('limit', limit, 50, 1, MAX_LIMIT);
     const beforeId = before === undefined ? undefined : wholeNumber('before', before, 0, 1, Number.MAX_SAFE_INTEGER);
     const events = this.recorder.page(name, size, beforeId);
-    if (events.length === 0 && beforeId === undefined && !this.manager.has(name)) {
-      throw new NotFoundException(`No process named "${name}" is declared or has history`);
+    const unknown = events.length === 0 && !this.manager.has(name) && (beforeId === undefined || this.recorder.page(name, 1).length === 0);
+    if (unknown) {
+      throw new NotFoundException(`No process named "${name}" is declared or has history${instancesHint(this.manager, name)}`);
     }
     return { name, events, nextBefore: events.length === size ? events[events.length - 1].id : null };
   }

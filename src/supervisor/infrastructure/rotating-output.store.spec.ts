@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StorageHealth } from '../../lifecycle/application/storage-health.service.js';
+import { MAX_TAIL_LINE_BYTES, TRUNCATED_LINE, truncationMarker } from '../application/ports/output-store.port.js';
 import { isSafeLogName, RotatingOutputStore, type RotatingOutputStoreOptions } from './rotating-output.store.js';
 
 const T = '2024-05-01T10:00:00.000Z';
@@ -157,6 +158,56 @@ describe('RotatingOutputStore', () => {
       open();
 
       expect(store.tail('nobody', 10)).toEqual([]);
+    });
+  });
+
+  describe('when lines are long or many (memory per process)', () => {
+    it('cuts a line past MAX_TAIL_LINE_BYTES in memory, with a marker naming its size, and keeps it whole in the file', () => {
+      open();
+      const long = 'x'.repeat(64 * 1024);
+
+      out('web', `${long}\n`);
+
+      const [kept] = store.tail('web', 1);
+      const original = Buffer.byteLength(`${T} stdout ${long}`);
+      expect(Buffer.byteLength(kept)).toBeLessThanOrEqual(MAX_TAIL_LINE_BYTES);
+      expect(kept.startsWith(`${T} stdout xxx`)).toBe(true);
+      expect(kept.endsWith(truncationMarker(original))).toBe(true);
+      expect(TRUNCATED_LINE.test(kept)).toBe(true);
+      expect(read('web.log')).toBe(`${T} stdout ${long}\n`);
+    });
+
+    it('never cuts a multi-byte character in half', () => {
+      open();
+
+      out('web', `${'é'.repeat(20_000)}\n`);
+
+      const [kept] = store.tail('web', 1);
+      expect(kept).not.toContain('\uFFFD');
+      expect(kept.replace(TRUNCATED_LINE, '').endsWith('é')).toBe(true);
+      expect(Buffer.byteLength(kept)).toBeLessThanOrEqual(MAX_TAIL_LINE_BYTES);
+    });
+
+    it('keeps only the newest lines that fit in ringBytes', () => {
+      open({ ringLines: 500, ringBytes: 16 * 1024 });
+
+      for (let n = 0; n < 500; n++) out('web', `${String(n).padStart(3, '0')} ${'y'.repeat(1000)}\n`);
+
+      const lines = store.tail('web', 500);
+      const bytes = lines.reduce((sum, l) => sum + Buffer.byteLength(l), 0);
+      expect(bytes).toBeLessThanOrEqual(16 * 1024);
+      expect(lines.length).toBeGreaterThan(10);
+      expect(lines[lines.length - 1]).toContain(' stdout 499 ');
+      expect(lines[0]).toContain(` stdout ${String(500 - lines.length).padStart(3, '0')} `);
+    });
+
+    it('bounds 500 lines of 64 KiB to the default ring budget', () => {
+      open();
+
+      for (let n = 0; n < 500; n++) out('web', `${'z'.repeat(64 * 1024)}\n`);
+
+      const bytes = store.tail('web', 500).reduce((sum, l) => sum + Buffer.byteLength(l), 0);
+      expect(bytes).toBeLessThanOrEqual(256 * 1024);
     });
   });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { isStorageError, type IStorageHealth } from '../../lifecycle/application/ports/storage-health.port.js';
 import { hasFreeSpace } from '../../lifecycle/infrastructure/free-space.js';
-import type { IOutputStore } from '../application/ports/output-store.port.js';
+import { MAX_TAIL_LINE_BYTES, truncationMarker, type IOutputStore } from '../application/ports/output-store.port.js';
 import type { OutputStream } from '../application/ports/process-launcher.port.js';
 import { isProcessName } from '../domain/process-name.js';
 
@@ -16,6 +16,8 @@ export interface RotatingOutputStoreOptions {
   readonly keepFiles?: number;
   /** Complete lines kept in memory per process for `tail`. @default 500 */
   readonly ringLines?: number;
+  /** UTF-8 bytes of those lines kept per process (each line at most MAX_TAIL_LINE_BYTES). @default 256 KiB */
+  readonly ringBytes?: number;
   /** Clock for the line timestamps. @default () => new Date() */
   readonly now?: () => Date;
   /** Where failing writes (full disk, I/O error) are reported as "process logs". */
@@ -42,6 +44,8 @@ interface PartialLine {
 interface ProcessOutput {
   readonly path: string;
   readonly ring: string[];
+  /** UTF-8 bytes of `ring`'s lines. */
+  ringBytes: number;
   readonly partial: Record<OutputStream, PartialLine>;
   fd: number | null;
   size: number;
@@ -70,6 +74,7 @@ export class RotatingOutputStore implements IOutputStore {
   private readonly maxBytes: number;
   private readonly keepFiles: number;
   private readonly ringLines: number;
+  private readonly ringBytes: number;
   private readonly now: () => Date;
   private readonly outputs = new Map<string, ProcessOutput>();
   private dirError: string | null = null;
@@ -87,6 +92,7 @@ export class RotatingOutputStore implements IOutputStore {
     this.maxBytes = clampInt(options.maxBytes, 5 * 1024 * 1024, 1);
     this.keepFiles = clampInt(options.keepFiles, 3, 0);
     this.ringLines = clampInt(options.ringLines, 500, 1);
+    this.ringBytes = clampInt(options.ringBytes, 256 * 1024, MAX_TAIL_LINE_BYTES);
     this.now = options.now ?? (() => new Date());
     this.storage = options.storage;
     this.log = options.log ?? (() => undefined);
@@ -135,6 +141,7 @@ export class RotatingOutputStore implements IOutputStore {
     const output: ProcessOutput = {
       path: join(this.dir, `${name}.log`),
       ring: [],
+      ringBytes: 0,
       partial: { stdout: newPartial(), stderr: newPartial() },
       fd: null,
       size: 0,
@@ -150,9 +157,23 @@ export class RotatingOutputStore implements IOutputStore {
   private record(output: ProcessOutput, stream: OutputStream, texts: string[]): void {
     const stamp = this.now().toISOString();
     const lines = texts.map((text) => `${stamp} ${stream} ${text.endsWith('\r') ? text.slice(0, -1) : text}`);
-    output.ring.push(...lines);
-    if (output.ring.length > this.ringLines) output.ring.splice(0, output.ring.length - this.ringLines);
+    this.remember(output, lines);
     if (!this.closed) this.writeLines(output, lines);
+  }
+
+  /** Keeps the newest lines within both ring bounds; a line too long for memory is cut, with a marker. */
+  private remember(output: ProcessOutput, lines: readonly string[]): void {
+    for (const line of lines) {
+      const kept = cutLine(line);
+      output.ring.push(kept.text);
+      output.ringBytes += kept.bytes;
+    }
+    let drop = Math.max(0, output.ring.length - this.ringLines);
+    let bytes = output.ringBytes;
+    for (let i = 0; i < drop; i++) bytes -= Buffer.byteLength(output.ring[i]);
+    while (bytes > this.ringBytes && drop < output.ring.length - 1) bytes -= Buffer.byteLength(output.ring[drop++]);
+    if (drop > 0) output.ring.splice(0, drop);
+    output.ringBytes = bytes;
   }
 
   /** Batches lines into as few writes as possible, rotating whenever the next line would pass maxBytes. */
@@ -310,6 +331,19 @@ export class RotatingOutputStore implements IOutputStore {
       // The descriptor is released by the kernel even when close reports an error.
     }
   }
+}
+
+/** The line, or its first bytes (whole characters) plus the marker, within MAX_TAIL_LINE_BYTES. */
+function cutLine(line: string): { text: string; bytes: number } {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most lines need no byte count at all.
+  if (line.length * 3 <= MAX_TAIL_LINE_BYTES) return { text: line, bytes: Buffer.byteLength(line) };
+  const data = Buffer.from(line);
+  if (data.length <= MAX_TAIL_LINE_BYTES) return { text: line, bytes: data.length };
+  const marker = truncationMarker(data.length);
+  // StringDecoder.write holds back a character cut in half.
+  const head = new StringDecoder('utf8').write(data.subarray(0, MAX_TAIL_LINE_BYTES - Buffer.byteLength(marker)));
+  const text = head + marker;
+  return { text, bytes: Buffer.byteLength(text) };
 }
 
 function newPartial(): PartialLine {

@@ -1,9 +1,10 @@
-import { ForbiddenException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
+import { ForbiddenException, UnauthorizedException, UnsupportedMediaTypeException, type ExecutionContext } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import { isLoopback, MutationAuthGuard } from './mutation-auth.guard.js';
 
 /** The two ConfigService methods the guard uses, over a plain object. */
-function configOf(values: Record<string, string | null | undefined>): ConfigService {
+function configOf(given: Record<string, unknown>): ConfigService {
+  const values: Record<string, unknown> = { PORT: 3000, ...given };
   const fake = {
     get: (key: string) => values[key],
     getOrThrow: (key: string) => {
@@ -15,9 +16,9 @@ function configOf(values: Record<string, string | null | undefined>): ConfigServ
   return fake as unknown as ConfigService;
 }
 
-/** An HTTP context whose request carries `authorization` when given. */
-function contextWith(authorization?: string): ExecutionContext {
-  const headers: Record<string, string | undefined> = authorization === undefined ? {} : { authorization };
+/** An HTTP context whose request carries `authorization` when given, and any other headers. */
+function contextWith(authorization?: string, more: Record<string, string> = {}): ExecutionContext {
+  const headers: Record<string, string | undefined> = { ...(authorization === undefined ? {} : { authorization }), ...more };
   const context = { switchToHttp: () => ({ getRequest: () => ({ headers }) }) };
   return context as unknown as ExecutionContext;
 }
@@ -89,6 +90,74 @@ describe('MutationAuthGuard', () => {
 
       // Assert
       expect(act).toThrow(UnauthorizedException);
+    });
+  });
+
+  describe('when a browser sends the request from another site', () => {
+    it.each<[string, Record<string, string>]>([
+      ['a foreign Origin', { origin: 'http://evil.example' }],
+      ['a rebound name on our port', { origin: 'http://evil.example:3000' }],
+      ['another port of localhost', { origin: 'http://localhost:8080' }],
+      ['Origin null (sandboxed frame, file:)', { origin: 'null' }],
+      ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+      ['Sec-Fetch-Site: same-site', { 'sec-fetch-site': 'same-site' }],
+    ])('refuses %s with ForbiddenException, token or not', (_label, headers) => {
+      // Arrange
+      const open = new MutationAuthGuard(configOf({ HOST: '127.0.0.1' }));
+      const withToken = new MutationAuthGuard(configOf({ HOST: '127.0.0.1', API_TOKEN: TOKEN }));
+
+      // Act
+      const actOpen = () => open.canActivate(contextWith(undefined, headers));
+      const actToken = () => withToken.canActivate(contextWith(`Bearer ${TOKEN}`, headers));
+
+      // Assert
+      expect(actOpen).toThrow(ForbiddenException);
+      expect(actOpen).toThrow("processes can be changed only from this server's own origin");
+      expect(actToken).toThrow(ForbiddenException);
+    });
+
+    it.each<[string, Record<string, string>]>([
+      ['no Origin (curl)', {}],
+      ['its own origin', { origin: 'http://127.0.0.1:3000', 'sec-fetch-site': 'same-origin' }],
+      ['localhost on the port', { origin: 'http://localhost:3000' }],
+      ['[::1] on the port', { origin: 'http://[::1]:3000' }],
+      ['a typed-in request', { 'sec-fetch-site': 'none' }],
+    ])('allows %s', (_label, headers) => {
+      expect(new MutationAuthGuard(configOf({ HOST: '127.0.0.1' })).canActivate(contextWith(undefined, headers))).toBe(true);
+    });
+
+    it('allows an origin listed in ALLOWED_HOSTS', () => {
+      const guard = new MutationAuthGuard(configOf({ HOST: '127.0.0.1', ALLOWED_HOSTS: ['procguard.lan'] }));
+
+      expect(guard.canActivate(contextWith(undefined, { origin: 'https://procguard.lan' }))).toBe(true);
+    });
+  });
+
+  describe('when the request carries a body', () => {
+    it.each([
+      ['application/x-www-form-urlencoded', '5'],
+      ['text/plain', '4'],
+      ['multipart/form-data; boundary=x', '10'],
+      ['text/plain', '0'],
+    ])('refuses Content-Type %s (length %s) with UnsupportedMediaTypeException', (type, length) => {
+      const guard = new MutationAuthGuard(configOf({ HOST: '127.0.0.1' }));
+
+      const act = () => guard.canActivate(contextWith(undefined, { 'content-type': type, 'content-length': length }));
+
+      expect(act).toThrow(UnsupportedMediaTypeException);
+      expect(act).toThrow('send no body, or application/json');
+    });
+
+    it('refuses a body without a Content-Type', () => {
+      const guard = new MutationAuthGuard(configOf({ HOST: '127.0.0.1' }));
+
+      expect(() => guard.canActivate(contextWith(undefined, { 'transfer-encoding': 'chunked' }))).toThrow(UnsupportedMediaTypeException);
+    });
+
+    it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON'])('allows %s', (type) => {
+      const guard = new MutationAuthGuard(configOf({ HOST: '127.0.0.1' }));
+
+      expect(guard.canActivate(contextWith(undefined, { 'content-type': type, 'content-length': '2' }))).toBe(true);
     });
   });
 

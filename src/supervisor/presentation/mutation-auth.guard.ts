@@ -1,41 +1,94 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIPv4 } from 'node:net';
-import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Injectable,
+  UnauthorizedException,
+  UnsupportedMediaTypeException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { HostAllowList } from '../../lifecycle/presentation/host-allow-list.js';
+
+type Headers = Record<string, string | string[] | undefined>;
 
 /**
- * Mutating routes: a Bearer token when API_TOKEN is set; without one they are
- * allowed only while the server listens on loopback.
+ * Mutating routes. Refused when a browser sends them from another site (`Origin`,
+ * `Sec-Fetch-Site`), when they carry a body other than JSON (what an HTML form or a
+ * "simple" cross-site fetch can send), and, with API_TOKEN set, without the Bearer
+ * token; without a token they are allowed only while the server listens on loopback.
  */
 @Injectable()
 export class MutationAuthGuard implements CanActivate {
-  private readonly token: Buffer | null;
+  private readonly tokenDigest: Buffer | null;
   private readonly host: string;
+  private readonly allowList: HostAllowList;
 
   constructor(config: ConfigService) {
     const token = config.get<string | null>('API_TOKEN') ?? null;
-    this.token = token === null ? null : Buffer.from(token);
+    this.tokenDigest = token === null ? null : digest(token);
     this.host = config.getOrThrow<string>('HOST');
+    this.allowList = HostAllowList.fromSettings({
+      HOST: this.host,
+      PORT: config.getOrThrow<number>('PORT'),
+      ALLOWED_HOSTS: config.get<readonly string[]>('ALLOWED_HOSTS') ?? [],
+    });
   }
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.token === null) {
+    const headers = context.switchToHttp().getRequest<{ headers: Headers }>().headers;
+    this.refuseCrossSite(headers);
+    refuseNonJsonBody(headers);
+    if (this.tokenDigest === null) {
       if (isLoopback(this.host)) return true;
       throw new ForbiddenException(
         `Mutating endpoints are disabled: the server listens on ${this.host}, which is not loopback, and API_TOKEN is not set`,
       );
     }
-    const header = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers.authorization;
-    const match = /^Bearer (\S+)$/.exec(header ?? '');
-    if (!match || !sameSecret(Buffer.from(match[1]), this.token)) {
+    const match = /^Bearer (\S+)$/.exec(first(headers.authorization) ?? '');
+    // Both sides hashed first: equal lengths always, so the comparison time says nothing about the token.
+    if (!match || !timingSafeEqual(digest(match[1]), this.tokenDigest)) {
       throw new UnauthorizedException('A valid "Authorization: Bearer <API_TOKEN>" header is required');
     }
     return true;
   }
+
+  private refuseCrossSite(headers: Headers): void {
+    const site = first(headers['sec-fetch-site']);
+    // `same-site` includes another port of the same host: a different origin all the same.
+    if (site === 'cross-site' || site === 'same-site') {
+      throw new ForbiddenException(`Refused a ${site} request: processes can be changed only from this server's own origin`);
+    }
+    const origin = first(headers.origin);
+    if (origin !== undefined && !this.allowList.allowsOrigin(origin)) {
+      throw new ForbiddenException(
+        `Refused a request from origin "${origin.slice(0, 100)}": processes can be changed only from this server's own origin`,
+      );
+    }
+  }
 }
 
-function sameSecret(given: Buffer, expected: Buffer): boolean {
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/** No body at all, or `application/json`: the only requests this API takes. */
+function refuseNonJsonBody(headers: Headers): void {
+  const type = first(headers['content-type']);
+  const length = first(headers['content-length']);
+  const hasBody = headers['transfer-encoding'] !== undefined || (length !== undefined && length.trim() !== '0');
+  if (type === undefined && !hasBody) return;
+  const mediaType = (type ?? '').split(';')[0].trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    throw new UnsupportedMediaTypeException(
+      `Content-Type "${(type ?? '(none)').slice(0, 100)}" is not accepted: send no body, or application/json`,
+    );
+  }
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
 }
 
 export function isLoopback(host: string): boolean {

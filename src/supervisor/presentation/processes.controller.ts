@@ -10,6 +10,7 @@ import {
   UseGuards,
   type PipeTransform,
 } from '@nestjs/common';
+import { TRUNCATED_LINE } from '../application/ports/output-store.port.js';
 import { ProcessManager } from '../application/process-manager.service.js';
 import { isProcessName } from '../domain/process-name.js';
 import type { ProcessStatus } from '../application/process-status.js';
@@ -51,9 +52,11 @@ export class ProcessesController {
     return this.manager.status(name);
   }
 
+  /** At most the ring's bytes per process (256 KiB); `truncated` says some lines were cut in memory. */
   @Get(':name/logs')
   logs(@Param('name', ProcessNamePipe) name: string, @Query('lines', LinesPipe) lines: number) {
-    return { name, lines: this.manager.tail(name, lines) };
+    const kept = this.manager.tail(name, lines);
+    return { name, lines: kept, truncated: kept.some((line) => TRUNCATED_LINE.test(line)) };
   }
 
   @Post(':name/start')
