@@ -80,6 +80,13 @@ async function agentPid(port: number): Promise<number> {
   return waitFor(async () => (await getJson(port, '/api/processes/witness')).body.pid as number, 'the agent to run', 20000);
 }
 
+/** Adds the session's output to a failed wait, so a failure says what the session printed. */
+function withOutput<T>(proc: Spawned, wait: Promise<T>): Promise<T> {
+  return wait.catch((error: Error) => {
+    throw new Error(`${error.message}\n--- output ---\n${proc.output()}`);
+  });
+}
+
 /** Ctrl+C as a terminal's keyboard sends it. */
 const CTRL_C = '\x03';
 
@@ -205,11 +212,12 @@ describe('npm run dev in a real terminal', () => {
       process.kill(killed, 'SIGKILL');
 
       // Assert 1: the session says so and a new app answers on the same port.
-      await waitFor(() => dev.output().includes(`The app (pid ${killed}) was killed by SIGKILL`), 'the session to report the kill', 20000);
-      const restarted = await waitFor(async () => {
-        const { status, body } = await getJson(port, '/api/health/ready').catch(() => ({ status: 0, body: null }));
-        return status === 200 && body.pid !== killed ? (body.pid as number) : 0;
-      }, 'a new app to be ready on the same port', 60000);
+      await withOutput(dev, waitFor(() => dev.output().includes(`The app (pid ${killed}) was killed by SIGKILL`), 'the session to report the kill', 20000));
+      const restarted = await withOutput(dev, waitFor(async () => {
+        const ready = (await getJson(port, '/api/health/ready').catch(() => ({ status: 0 }))).status === 200;
+        const pid = ready ? await appPid(port).catch(() => 0) : 0;
+        return pid !== killed ? pid : 0;
+      }, 'a new app to be ready on the same port', 60000));
       expect(dev.output()).toContain('restarting it in 0.5 s');
       agents.push(await agentPid(port));
 
@@ -219,7 +227,7 @@ describe('npm run dev in a real terminal', () => {
       writeFileSync(mainTs, `${original}\nif (!process.env.NEVER_SET_BY_THE_TEST) throw new Error('crash on purpose');\n`);
 
       // Assert 2: the running app is stopped for the new build, which crash-loops with growing delays.
-      await waitFor(() => dev.output().includes('restarting it in 2.0 s'), 'the crash loop to back off to 2 s', 90000);
+      await withOutput(dev, waitFor(() => dev.output().includes('restarting it in 2.0 s'), 'the crash loop to back off to 2 s', 90000));
       const loop = dev.output().slice(dev.output().indexOf(`The app (pid ${restarted})`) + 1);
       const delays = [...loop.matchAll(/exited with code 1 after [\d.]+ s; restarting it in ([\d.]+) s/g)].map((m) => m[1]);
       expect(delays.slice(0, 3)).toEqual(['0.5', '1.0', '2.0']);
@@ -228,10 +236,11 @@ describe('npm run dev in a real terminal', () => {
 
       // Act 3: the fix is saved.
       writeFileSync(mainTs, original);
-      const fixed = await waitFor(async () => {
-        const { status, body } = await getJson(port, '/api/health/ready').catch(() => ({ status: 0, body: null }));
-        return status === 200 && body.pid !== restarted ? (body.pid as number) : 0;
-      }, 'the fixed build to be ready', 90000);
+      const fixed = await withOutput(dev, waitFor(async () => {
+        const ready = (await getJson(port, '/api/health/ready').catch(() => ({ status: 0 }))).status === 200;
+        const pid = ready ? await appPid(port).catch(() => 0) : 0;
+        return pid !== restarted ? pid : 0;
+      }, 'the fixed build to be ready', 90000));
       agents.push(await agentPid(port));
 
       // Act 4: Ctrl+C in the terminal (SIGINT to the foreground group, plus npm's forwarded one).
@@ -242,12 +251,12 @@ describe('npm run dev in a real terminal', () => {
       expect([0, 130]).toContain(exit.code);
       expect(dev.output()).toContain('SIGINT received: shutting down gracefully (press Ctrl+C again to force)');
       expect(dev.output()).not.toContain('Forcing exit');
-      await waitFor(
+      await withOutput(dev, waitFor(
         () => [session, killed, restarted, fixed, ...agents].every((pid) => !isAlive(pid)) && processesIn(project).length === 0,
         'every process of the session to exit',
         20000,
-      );
-      await waitFor(() => portIsFree(agentPort), 'the agent port to be free', 10000);
+      ));
+      await withOutput(dev, waitFor(() => portIsFree(agentPort), 'the agent port to be free', 10000));
       expect(existsSync(join(project, 'data', 'backend.pid'))).toBe(false);
       expect(existsSync(join(project, 'data', 'backend.pid.lock'))).toBe(false);
     });
@@ -272,14 +281,14 @@ describe('npm run dev in a real terminal', () => {
       const session = readPidFile(join(project, 'data')).pid as number;
       const app = await appPid(port);
       const agent = await agentPid(port);
-      await waitFor(
+      await withOutput(dev, waitFor(
         async () => ((await getJson(port, '/api/processes/witness/logs?lines=10')).body.lines as string[]).some((l) => l.includes('ignore-term started')),
         'the agent to ignore SIGTERM',
-      );
+      ));
       dev.type(CTRL_C);
       const firstAt = Date.now();
-      await waitFor(() => dev.output().includes('press Ctrl+C again to force'), 'the hint to force');
-      await waitFor(() => Date.now() - firstAt > 1300, 'the repeat window to pass', 5000);
+      await withOutput(dev, waitFor(() => dev.output().includes('press Ctrl+C again to force'), 'the hint to force'));
+      await withOutput(dev, waitFor(() => Date.now() - firstAt > 1300, 'the repeat window to pass', 5000));
       expect(isAlive(agent)).toBe(true);
 
       // Act
@@ -290,11 +299,11 @@ describe('npm run dev in a real terminal', () => {
       expect(exit.code).toBe(1);
       expect(dev.output()).toContain('[procguard dev] Forcing exit: SIGINT received again during shutdown');
       expect(dev.output()).toMatch(/\[procguard\] \d+ .* Forcing exit: SIGTERM received again during shutdown/);
-      await waitFor(
+      await withOutput(dev, waitFor(
         () => [session, app, agent].every((pid) => !isAlive(pid)) && processesIn(project).length === 0,
         'every process of the session to exit',
         20000,
-      );
+      ));
       expect(existsSync(join(project, 'data', 'backend.pid'))).toBe(false);
       expect(existsSync(join(project, 'data', 'backend.pid.lock'))).toBe(false);
     });

@@ -252,6 +252,22 @@ describe('DevAppRunner', () => {
       expect(apps[0].groupKilled).toBe(false);
     });
 
+    it('repeats SIGTERM at once when the window has already passed', async () => {
+      runner.compiled();
+      await flush();
+      void runner.stop();
+      await jest.advanceTimersByTimeAsync(WINDOW_MS + 500);
+
+      const forced = runner.forceStop();
+      await flush();
+      const sent = [...apps[0].signals];
+      apps[0].exit({ code: 1, signal: null });
+      await forced;
+
+      expect(sent).toEqual(['SIGTERM', 'SIGTERM']);
+      expect(apps[0].groupKilled).toBe(false);
+    });
+
     it('kills the app’s group when it does not exit even then', async () => {
       runner.compiled();
       await flush();

@@ -107,7 +107,8 @@ export class DevAppRunner {
       run.app.signal('SIGTERM');
     }
     const wait = run.termAt + this.options.repeatWindowMs + 100 - this.now();
-    if (wait > 0 && !(await this.exitsWithin(run, wait))) run.app.signal('SIGTERM');
+    const exitedMeanwhile = wait > 0 && (await this.exitsWithin(run, wait));
+    if (!exitedMeanwhile) run.app.signal('SIGTERM');
     if (!(await this.exitsWithin(run, FORCE_WAIT_MS))) {
       this.options.log(`The app (pid ${run.app.pid}) did not exit when forced; killing its process group.`);
       run.app.killGroup();
