@@ -1,7 +1,23 @@
 import { jest } from '@jest/globals';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { cleanup, freePort, getJson, isAlive, readPidFile, ROOT, spawnProcess, tempDir, waitExit, waitFor, waitReady, type Spawned } from './support/harness.js';
+import {
+  cleanup,
+  FIXTURES,
+  freePort,
+  getJson,
+  isAlive,
+  readPidFile,
+  ROOT,
+  spawnInTerminal,
+  spawnProcess,
+  tempDir,
+  waitExit,
+  waitFor,
+  waitReady,
+  type Spawned,
+} from './support/harness.js';
 
 afterEach(cleanup);
 
@@ -30,6 +46,49 @@ function processesMentioning(marker: string): number[] {
   }
   return pids;
 }
+
+/** PIDs of live processes running in `dir` (the compiler's command line names only node_modules). */
+function processesIn(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readlinkSync(`/proc/${entry}/cwd`).startsWith(dir) && isAlive(Number(entry));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A process config with one agent holding `agentPort`: the witness of an orphan. */
+function agentConfig(project: string, agentPort: number, script = 'hangable-server.mjs', extra = ''): string {
+  const path = join(project, 'processes.yaml');
+  writeFileSync(path, `processes:\n  - name: witness\n    command: node\n    args: ["${join(FIXTURES, script)}"]\n    port: ${agentPort}\n${extra}`);
+  return path;
+}
+
+async function agentPid(port: number): Promise<number> {
+  return waitFor(async () => (await getJson(port, '/api/processes/witness')).body.pid as number, 'the agent to run', 20000);
+}
+
+/** Adds the session's output to a failed wait, so a failure says what the session printed. */
+function withOutput<T>(proc: Spawned, wait: Promise<T>): Promise<T> {
+  return wait.catch((error: Error) => {
+    throw new Error(`${error.message}\n--- output ---\n${proc.output()}`);
+  });
+}
+
+/** Ctrl+C as a terminal's keyboard sends it. */
+const CTRL_C = '\x03';
 
 function startDev(project: string, port: number): Spawned {
   return spawnProcess('npm', ['run', 'dev'], { cwd: project, env: { PORT: String(port), DATA_DIR: join(project, 'data') } });
@@ -127,6 +186,126 @@ describe('npm run dev', () => {
       expect(existsSync(join(project, 'data', 'backend.pid.lock'))).toBe(false);
       expect(dev.output()).toContain(`[procguard] ${app}`);
       expect(dev.output()).toMatch(/Shutdown step "release instance lock" done/);
+    });
+  });
+});
+
+describe('npm run dev in a real terminal', () => {
+  jest.setTimeout(180000);
+
+  describe('when the app dies on its own, crash-loops, and the person then presses Ctrl+C', () => {
+    it('says so, restarts it on the same port with backoff, and Ctrl+C still cleans up everything', async () => {
+      // Arrange: one session for the whole story (each start compiles the project).
+      const project = projectCopy();
+      const port = await freePort();
+      const agentPort = await freePort();
+      const dev = spawnInTerminal('npm run dev', {
+        cwd: project,
+        env: { PORT: String(port), DATA_DIR: join(project, 'data'), PROCESSES_CONFIG: agentConfig(project, agentPort) },
+      });
+      await waitReady(dev, port, 90000);
+      const session = readPidFile(join(project, 'data')).pid as number;
+      const killed = await appPid(port);
+      const agents = [await agentPid(port)];
+
+      // Act 1: the app is SIGKILLed (the OOM killer, a stray kill -9).
+      process.kill(killed, 'SIGKILL');
+
+      // Assert 1: the session says so and a new app answers on the same port.
+      await withOutput(dev, waitFor(() => dev.output().includes(`The app (pid ${killed}) was killed by SIGKILL`), 'the session to report the kill', 20000));
+      const restarted = await withOutput(dev, waitFor(async () => {
+        const ready = (await getJson(port, '/api/health/ready').catch(() => ({ status: 0 }))).status === 200;
+        const pid = ready ? await appPid(port).catch(() => 0) : 0;
+        return pid !== killed ? pid : 0;
+      }, 'a new app to be ready on the same port', 60000));
+      expect(dev.output()).toContain('restarting it in 0.5 s');
+      agents.push(await agentPid(port));
+
+      // Act 2: a change that makes the app crash at start-up.
+      const mainTs = join(project, 'src', 'main.ts');
+      const original = readFileSync(mainTs, 'utf8');
+      writeFileSync(mainTs, `${original}\nif (!process.env.NEVER_SET_BY_THE_TEST) throw new Error('crash on purpose');\n`);
+
+      // Assert 2: the running app is stopped for the new build, which crash-loops with growing delays.
+      await withOutput(dev, waitFor(() => dev.output().includes('restarting it in 2.0 s'), 'the crash loop to back off to 2 s', 90000));
+      const loop = dev.output().slice(dev.output().indexOf(`The app (pid ${restarted})`) + 1);
+      const delays = [...loop.matchAll(/exited with code 1 after [\d.]+ s; restarting it in ([\d.]+) s/g)].map((m) => m[1]);
+      expect(delays.slice(0, 3)).toEqual(['0.5', '1.0', '2.0']);
+      expect(dev.output()).toContain('crash on purpose');
+      expect(isAlive(restarted)).toBe(false);
+
+      // Act 3: the fix is saved.
+      writeFileSync(mainTs, original);
+      const fixed = await withOutput(dev, waitFor(async () => {
+        const ready = (await getJson(port, '/api/health/ready').catch(() => ({ status: 0 }))).status === 200;
+        const pid = ready ? await appPid(port).catch(() => 0) : 0;
+        return pid !== restarted ? pid : 0;
+      }, 'the fixed build to be ready', 90000));
+      agents.push(await agentPid(port));
+
+      // Act 4: Ctrl+C in the terminal (SIGINT to the foreground group, plus npm's forwarded one).
+      dev.type(CTRL_C);
+
+      // Assert 4: a graceful stop; nothing of the session is left.
+      const exit = await waitExit(dev, 30000);
+      expect([0, 130]).toContain(exit.code);
+      expect(dev.output()).toContain('SIGINT received: shutting down gracefully (press Ctrl+C again to force)');
+      expect(dev.output()).not.toContain('Forcing exit');
+      await withOutput(dev, waitFor(
+        () => [session, killed, restarted, fixed, ...agents].every((pid) => !isAlive(pid)) && processesIn(project).length === 0,
+        'every process of the session to exit',
+        20000,
+      ));
+      await withOutput(dev, waitFor(() => portIsFree(agentPort), 'the agent port to be free', 10000));
+      expect(existsSync(join(project, 'data', 'backend.pid'))).toBe(false);
+      expect(existsSync(join(project, 'data', 'backend.pid.lock'))).toBe(false);
+    });
+  });
+
+  describe('when the person presses Ctrl+C again after the repeat window', () => {
+    it('forces: the app kills its agents, the lock is released, exit 1, nothing left', async () => {
+      // Arrange: an agent that ignores SIGTERM keeps the graceful stop busy.
+      const project = projectCopy();
+      const port = await freePort();
+      const agentPort = await freePort();
+      const dev = spawnInTerminal('npm run dev', {
+        cwd: project,
+        env: {
+          PORT: String(port),
+          DATA_DIR: join(project, 'data'),
+          SHUTDOWN_TIMEOUT_MS: '30000',
+          PROCESSES_CONFIG: agentConfig(project, agentPort, 'ignore-term.mjs', '    killTimeoutMs: 20000\n'),
+        },
+      });
+      await waitReady(dev, port, 90000);
+      const session = readPidFile(join(project, 'data')).pid as number;
+      const app = await appPid(port);
+      const agent = await agentPid(port);
+      await withOutput(dev, waitFor(
+        async () => ((await getJson(port, '/api/processes/witness/logs?lines=10')).body.lines as string[]).some((l) => l.includes('ignore-term started')),
+        'the agent to ignore SIGTERM',
+      ));
+      dev.type(CTRL_C);
+      const firstAt = Date.now();
+      await withOutput(dev, waitFor(() => dev.output().includes('press Ctrl+C again to force'), 'the hint to force'));
+      await withOutput(dev, waitFor(() => Date.now() - firstAt > 1300, 'the repeat window to pass', 5000));
+      expect(isAlive(agent)).toBe(true);
+
+      // Act
+      dev.type(CTRL_C);
+
+      // Assert
+      const exit = await waitExit(dev, 30000);
+      expect(exit.code).toBe(1);
+      expect(dev.output()).toContain('[procguard dev] Forcing exit: SIGINT received again during shutdown');
+      expect(dev.output()).toMatch(/\[procguard\] \d+ .* Forcing exit: SIGTERM received again during shutdown/);
+      await withOutput(dev, waitFor(
+        () => [session, app, agent].every((pid) => !isAlive(pid)) && processesIn(project).length === 0,
+        'every process of the session to exit',
+        20000,
+      ));
+      expect(existsSync(join(project, 'data', 'backend.pid'))).toBe(false);
+      expect(existsSync(join(project, 'data', 'backend.pid.lock'))).toBe(false);
     });
   });
 });

@@ -86,7 +86,7 @@ describe('graceful shutdown', () => {
     });
   });
 
-  describe('when a second signal arrives during shutdown', () => {
+  describe('when a second signal arrives during shutdown, after the repeat window', () => {
     it('forces exit at once and releases the lock', async () => {
       const dataDir = tempDir();
       const port = await freePort();
@@ -95,7 +95,10 @@ describe('graceful shutdown', () => {
       void get(port, '/api/slow?ms=20000').catch(() => undefined);
       await waitFor(() => inst.output().includes('slow request started'), 'the slow request to reach the server');
       process.kill(inst.pid, 'SIGTERM');
+      const sentAt = Date.now();
       await waitFor(() => inst.output().includes('Shutting down'), 'shutdown to begin');
+      // A repeat within the first second is coalesced (Ctrl+C arrives twice); a later one forces.
+      await waitFor(() => Date.now() - sentAt > 1200, 'the repeat window to pass', 5000);
 
       process.kill(inst.pid, 'SIGINT');
 

@@ -33,7 +33,7 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
       held?.lockManager.releaseLockSync();
     },
     exit: (code) => process.exit(code),
-    log: (message) => log('error', message),
+    log: (message) => log('warn', message),
   });
   shutdown.listen(['SIGTERM', 'SIGINT']);
   let reload: (() => Promise<void>) | null = null;

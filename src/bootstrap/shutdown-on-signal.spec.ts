@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { jest } from '@jest/globals';
-import { ShutdownOnSignal } from './shutdown-on-signal.js';
+import { REPEAT_WINDOW_MS, ShutdownOnSignal } from './shutdown-on-signal.js';
 
 /** Captured before fake timers replace it: lets every pending promise callback run. */
 const realSetImmediate = setImmediate;
@@ -100,12 +100,52 @@ describe('ShutdownOnSignal', () => {
     });
   });
 
-  describe('when a second signal arrives during shutdown', () => {
+  describe('when the same stop arrives twice within milliseconds (Ctrl+C: the terminal, then npm)', () => {
+    it.each([
+      ['SIGINT', 'SIGINT'],
+      ['SIGTERM', 'SIGINT'],
+    ])('coalesces %s then %s into one graceful stop and says how to force', async (first, second) => {
+      // Arrange
+      let finish!: (code: number) => void;
+      const graceful = jest.fn((_reason: string) => new Promise<number>((resolve) => (finish = resolve)));
+      shutdown.attach(graceful);
+      signals.emit(first);
+
+      // Act
+      await jest.advanceTimersByTimeAsync(5);
+      signals.emit(second);
+      finish(0);
+      await flushPromises();
+
+      // Assert
+      expect(forceRelease).not.toHaveBeenCalled();
+      expect(graceful).toHaveBeenCalledTimes(1);
+      expect(exit.mock.calls).toEqual([[0]]);
+      expect(log).toHaveBeenCalledWith(`${first} received: shutting down gracefully (press Ctrl+C again to force)`);
+      expect(log).toHaveBeenCalledWith(expect.stringContaining(`${second} 5 ms after ${first}: the same stop request`));
+    });
+
+    it('coalesces every repeat up to the end of the window', async () => {
+      shutdown.attach(() => new Promise<number>(() => undefined));
+      signals.emit('SIGINT');
+
+      for (let i = 0; i < 10; i++) {
+        await jest.advanceTimersByTimeAsync(REPEAT_WINDOW_MS / 10 - 1);
+        signals.emit('SIGINT');
+      }
+
+      expect(forceRelease).not.toHaveBeenCalled();
+      expect(exit).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('when a second signal arrives after the repeat window (a deliberate second Ctrl+C)', () => {
     it('releases the lock synchronously and exits with 1 at once', async () => {
       // Arrange
       const graceful = jest.fn((_reason: string) => new Promise<number>(() => undefined));
       shutdown.attach(graceful);
       signals.emit('SIGTERM');
+      await jest.advanceTimersByTimeAsync(REPEAT_WINDOW_MS);
 
       // Act
       signals.emit('SIGINT');
@@ -117,16 +157,77 @@ describe('ShutdownOnSignal', () => {
       expect(log).toHaveBeenCalledWith('Forcing exit: SIGINT received again during shutdown');
     });
 
-    it('still exits with 1 when the forced release throws', () => {
+    it('honours a custom window', async () => {
+      const custom = new ShutdownOnSignal({ timeoutMs: TIMEOUT_MS, repeatWindowMs: 50, forceRelease, exit, log });
+      custom.attach(() => new Promise<number>(() => undefined));
+      custom.signal('SIGINT');
+      await jest.advanceTimersByTimeAsync(49);
+      custom.signal('SIGINT');
+      expect(exit).not.toHaveBeenCalled();
+
+      await jest.advanceTimersByTimeAsync(1);
+      custom.signal('SIGINT');
+
+      expect(exit.mock.calls).toEqual([[1]]);
+    });
+
+    it('still exits with 1 when the forced release throws', async () => {
       // Arrange
       forceRelease.mockImplementation(() => {
         throw new Error('cannot unlink');
       });
       shutdown.attach(() => new Promise<number>(() => undefined));
       signals.emit('SIGTERM');
+      await jest.advanceTimersByTimeAsync(REPEAT_WINDOW_MS);
 
       // Act & Assert
       expect(() => signals.emit('SIGTERM')).toThrow('cannot unlink');
+      expect(exit.mock.calls).toEqual([[1]]);
+    });
+
+    it('waits for an asynchronous forced release, then exits with 1 once', async () => {
+      // Arrange
+      let released!: () => void;
+      forceRelease.mockImplementation(() => new Promise<void>((resolve) => (released = resolve)) as unknown as void);
+      shutdown.attach(() => new Promise<number>(() => undefined));
+      signals.emit('SIGINT');
+      await jest.advanceTimersByTimeAsync(REPEAT_WINDOW_MS);
+      signals.emit('SIGINT');
+      await flushPromises();
+      const exitedEarly = exit.mock.calls.length;
+
+      // Act: a third signal while forcing, then the release completes.
+      signals.emit('SIGINT');
+      released();
+      await flushPromises();
+
+      // Assert
+      expect(exitedEarly).toBe(0);
+      expect(forceRelease).toHaveBeenCalledTimes(1);
+      expect(exit.mock.calls).toEqual([[1]]);
+    });
+  });
+
+  describe('when a trigger nobody typed repeats (terminal closed, lock compromised)', () => {
+    it('never forces, even after the window', async () => {
+      shutdown.attach(() => new Promise<number>(() => undefined));
+      shutdown.trigger('SIGHUP (terminal closed)');
+
+      await jest.advanceTimersByTimeAsync(REPEAT_WINDOW_MS * 2);
+      shutdown.trigger('uncaught exception');
+
+      expect(forceRelease).not.toHaveBeenCalled();
+      expect(exit).not.toHaveBeenCalled();
+      expect(log).toHaveBeenCalledWith('uncaught exception during shutdown: already shutting down');
+    });
+
+    it('lets a deliberate signal after the window force', async () => {
+      shutdown.attach(() => new Promise<number>(() => undefined));
+      shutdown.trigger('SIGHUP (terminal closed)');
+      await jest.advanceTimersByTimeAsync(REPEAT_WINDOW_MS);
+
+      signals.emit('SIGINT');
+
       expect(exit.mock.calls).toEqual([[1]]);
     });
   });

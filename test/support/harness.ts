@@ -33,11 +33,15 @@ export function tempDir(prefix = 'procguard-'): string {
 }
 
 /** Spawns a process and records its combined output; `cleanup()` kills what is left. */
-export function spawnProcess(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean } = {}): Spawned {
+export function spawnProcess(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean; stdin?: 'pipe' } = {},
+): Spawned {
   const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
     detached: options.detached,
   });
   let out = '';
@@ -54,6 +58,21 @@ export function spawnProcess(command: string, args: string[], options: { env?: N
   live.add(spawned);
   void exited.then(() => live.delete(spawned));
   return spawned;
+}
+
+export interface InTerminal extends Spawned {
+  /** Types into the terminal: `'\x03'` is Ctrl+C, which the line discipline turns into SIGINT to the foreground group. */
+  type(keys: string): void;
+}
+
+/**
+ * Runs a shell command line in a real pseudo-terminal (util-linux `script`), as a
+ * person would in a terminal: what the test types reaches the pty, so Ctrl+C is
+ * delivered by the kernel to the whole foreground process group.
+ */
+export function spawnInTerminal(commandLine: string, options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): InTerminal {
+  const spawned = spawnProcess('script', ['-qfec', commandLine, '/dev/null'], { ...options, stdin: 'pipe' });
+  return { ...spawned, output: () => spawned.output(), isRunning: () => spawned.isRunning(), type: (keys) => spawned.child.stdin!.write(keys) };
 }
 
 export interface InstanceOptions {
