@@ -85,7 +85,7 @@ describe('config reloads and start order', () => {
       const exit = await waitExit(backend.proc, 30_000);
       expect(exit.code).toBe(0);
       await waitFor(() => tagged(tag).length === 0, 'every agent to be gone');
-    });
+    }, 120_000);
   });
 
   describe('when SIGTERM arrives while a reload is starting and stopping agents', () => {
@@ -181,6 +181,6 @@ describe('config reloads and start order', () => {
       expect(events.filter((e) => e.to === 'starting')).toHaveLength(6);
       expect(events.filter((e) => e.reason.startsWith('reconciler:'))).toEqual([]);
       expect(backend.proc.output()).not.toContain('is no longer the process it started');
-    });
+    }, 120_000);
   });
 });

@@ -150,7 +150,16 @@ describe('ApplicationLifecycleService', () => {
       // Arrange
       const journal: string[] = [];
       let release!: () => void;
-      service.registerStartupHook('first', () => new Promise<void>((resolve) => (release = () => resolve(journal.push('first') && undefined))));
+      service.registerStartupHook(
+        'first',
+        () =>
+          new Promise<void>((resolve) => {
+            release = () => {
+              journal.push('first');
+              resolve();
+            };
+          }),
+      );
       service.registerStartupHook('second', async () => void journal.push('second'));
       const startup = service.startup();
 

@@ -345,6 +345,20 @@ describe('ProcessManager', () => {
       return { ...ctx, untracked };
     }
 
+    it('refuses to declare over an instance that is not retired, so its child can never be dropped', async () => {
+      // Arrange
+      const { manager, launcher } = setup([specOf({ name: 'web' })]);
+      await manager.start('web');
+
+      // Act
+      const redeclare = () => manager.declare([specOf({ name: 'web', command: 'bun' })]);
+
+      // Assert
+      expect(redeclare).toThrow('Cannot redeclare "web" while it is running');
+      expect(manager.status('web')).toMatchObject({ state: 'running', pid: 1000 });
+      expect(launcher.children.filter((c) => c.alive).map((c) => c.pid)).toEqual([1000]);
+    });
+
     it('runs a second reload after the first, so the last one wins and no child is dropped', async () => {
       // Arrange
       const { manager, launcher, untracked } = await slowStopping();
