@@ -6,6 +6,7 @@ import type { ShutdownStep } from '../../lifecycle/application/shutdown-sequence
 import type { ProcessSpec } from '../domain/process-spec.js';
 import { ProcessManager } from './process-manager.service.js';
 import { SupervisorBootstrap, type IProcessConfigSource } from './supervisor-bootstrap.service.js';
+import { FakeStrayFinder } from './testing/fake-stray-finder.js';
 import { FakeLauncher, FakeProbe, InMemoryChildRegistry, InMemoryOutputStore, specOf } from './testing/fakes.js';
 
 /** The part of the lifecycle the supervisor registers with, recording what it was given. */
@@ -59,7 +60,7 @@ function setup(specs: ProcessSpec[]) {
     specs,
     source,
     registry,
-    launcher,
+    new FakeStrayFinder(),
     output,
     1_000_000,
   );
