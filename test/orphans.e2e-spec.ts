@@ -174,6 +174,23 @@ processes:
     });
   });
 
+  describe('when the command does not exist', () => {
+    it('is still a launch error, not an exit of the wrapper', async () => {
+      const backend = await startBackend(`
+processes:
+  - name: typo
+    command: no-such-command-procguard
+    autorestart: never
+`);
+      const status = await waitFor(async () => {
+        const s = await processStatus(backend, 'typo');
+        return s.reason?.includes('could not start') ? s : null;
+      }, 'the launch to fail');
+
+      expect(status.reason).toContain('no-such-command-procguard: ENOENT (command or cwd not found)');
+    });
+  });
+
   describe('when the command runs', () => {
     it('has no lifeline descriptor of its own to pass on', async () => {
       const backend = await startBackend(`

@@ -59,7 +59,8 @@ const OWNER = Symbol('OwnerMarker');
         dataDirKey: dataDirKey(env(config).dataDir),
         instanceId,
         backendPid: process.pid,
-        backendStartTime: new ProcessUtils().inspect(process.pid)?.startTime ?? '0',
+        // Only /proc's clock-tick count fits the marker; elsewhere (ps's date) it is unknown.
+        backendStartTime: /^\d+$/.exec(new ProcessUtils().inspect(process.pid)?.startTime ?? '')?.[0] ?? '0',
       }),
     },
     {

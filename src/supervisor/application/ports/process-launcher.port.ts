@@ -20,16 +20,22 @@ export interface ChildHandle {
   readonly pgid: number;
   /** Kernel start time, so a reused PID is never mistaken for this child. */
   readonly startTime: string | null;
-  /** Resolves once, from the child's exit event (never by polling). */
+  /**
+   * Resolves once, from the child's exit event (never by polling), after the
+   * adapter's own helpers in the group (the lifeline watcher) are gone too.
+   */
   readonly exited: Promise<ChildExit>;
   onOutput(listener: (stream: OutputStream, chunk: Buffer) => void): void;
 }
 
-/** Starts children in their own process groups and signals whole groups. */
+/**
+ * Starts children in their own process groups, tied to this backend so they
+ * die with it (even by SIGKILL), and signals whole groups.
+ */
 export interface IProcessLauncher {
   /** @throws LaunchError when the OS refuses (ENOENT, EACCES, bad cwd). */
   launch(request: LaunchRequest): Promise<ChildHandle>;
-  /** kill(-pgid, signal); false when the group is gone. */
+  /** kill(-pgid, signal); false when the group is gone or pgid is not a real group (≤ 1). */
   signalGroup(pgid: number, signal: string): boolean;
   groupAlive(pgid: number): boolean;
   /** The kernel start time of `pid`, or null if no such (non-zombie) process. */
