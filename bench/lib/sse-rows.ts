@@ -20,7 +20,7 @@ export function sseRows(r: SseResult): Row[] {
     {
       id: '9',
       measurement: `GET /api/health/live p99, sequential keep-alive (n=${r.withClients.liveRequests}), ${held}`,
-      value: ms(r.withClients.liveP99Ms, 2),
+      value: `${ms(r.withClients.liveP99Ms, 2)}${r.withClients.liveTimeouts > 0 ? ` (${r.withClients.liveTimeouts} timed out at 10 s)` : ''}`,
       baselineName: `${baselineName} (n=${r.baseline.liveRequests})`,
       baseline: ms(r.baseline.liveP99Ms, 2),
       comparison: ratio(r.withClients.liveP99Ms, r.baseline.liveP99Ms),
