@@ -21,6 +21,11 @@ import { benchSupervisor } from './scenarios/supervisor.js';
 import { supervisorRows } from './lib/supervisor-rows.js';
 import { benchHistory } from './scenarios/history.js';
 import { historyRows } from './lib/history-rows.js';
+import { benchSse } from './scenarios/sse.js';
+import { sseRows } from './lib/sse-rows.js';
+
+/** `npm run bench -- sse history`: only the scenarios with these keys or ids (all when none). */
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 
 /** Hard ceiling for the whole run; the brief asks for about three minutes. */
 const WATCHDOG_MS = 5 * 60_000;
@@ -76,6 +81,7 @@ async function scenario<T>(
   work: () => Promise<T>,
   toRows?: (result: T) => Row[],
 ): Promise<T | undefined> {
+  if (only.length > 0 && !only.includes(key) && !only.includes(id)) return undefined;
   const t0 = performance.now();
   process.stderr.write(`  [${id}] ${title} ... `);
   try {
@@ -120,6 +126,7 @@ async function main(): Promise<void> {
   await scenario('shutdown', '6', 'SIGTERM under keep-alive load and idle', () => benchShutdown(3), shutdownRows);
   await scenario('supervisor', '7', 'supervisor: respawn, stop 100, statusAll 500, memory', () => benchSupervisor(20), supervisorRows);
   await scenario('history', '8', 'event log: crash loop, history p99, reconciler pass', () => benchHistory(3), historyRows);
+  await scenario('sse', '9', 'memory and liveness with 10 non-reading /api/events clients over 200k events', () => benchSse(200_000, 10, 5), sseRows);
 
   const durationSec = Math.round((performance.now() - started) / 100) / 10;
   console.log(`\n${renderTable(rows)}\n`);

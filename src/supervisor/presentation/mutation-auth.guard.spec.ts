@@ -126,10 +126,19 @@ describe('MutationAuthGuard', () => {
       expect(new MutationAuthGuard(configOf({ HOST: '127.0.0.1' })).canActivate(contextWith(undefined, headers))).toBe(true);
     });
 
-    it('allows an origin listed in ALLOWED_HOSTS', () => {
-      const guard = new MutationAuthGuard(configOf({ HOST: '127.0.0.1', ALLOWED_HOSTS: ['procguard.lan'] }));
+    it('allows an origin listed in ALLOWED_HOSTS, also when the browser calls it same-site', () => {
+      const guard = new MutationAuthGuard(configOf({ HOST: '127.0.0.1', ALLOWED_HOSTS: ['procguard.lan', 'localhost:5173'] }));
 
       expect(guard.canActivate(contextWith(undefined, { origin: 'https://procguard.lan' }))).toBe(true);
+      expect(guard.canActivate(contextWith(undefined, { origin: 'http://localhost:5173', 'sec-fetch-site': 'same-site' }))).toBe(true);
+    });
+
+    it('refuses a foreign Origin even when Sec-Fetch-Site claims same-origin', () => {
+      const guard = new MutationAuthGuard(configOf({ HOST: '127.0.0.1' }));
+
+      expect(() => guard.canActivate(contextWith(undefined, { origin: 'http://evil.example', 'sec-fetch-site': 'same-origin' }))).toThrow(
+        ForbiddenException,
+      );
     });
   });
 

@@ -55,16 +55,18 @@ export class MutationAuthGuard implements CanActivate {
   }
 
   private refuseCrossSite(headers: Headers): void {
+    const origin = first(headers.origin);
+    if (origin !== undefined) {
+      // The Origin decides when there is one, so an origin listed in ALLOWED_HOSTS works from any port.
+      if (this.allowList.allowsOrigin(origin)) return;
+      throw new ForbiddenException(
+        `Refused a request from origin "${origin.slice(0, 100)}": processes can be changed only from this server's own origin`,
+      );
+    }
     const site = first(headers['sec-fetch-site']);
     // `same-site` includes another port of the same host: a different origin all the same.
     if (site === 'cross-site' || site === 'same-site') {
       throw new ForbiddenException(`Refused a ${site} request: processes can be changed only from this server's own origin`);
-    }
-    const origin = first(headers.origin);
-    if (origin !== undefined && !this.allowList.allowsOrigin(origin)) {
-      throw new ForbiddenException(
-        `Refused a request from origin "${origin.slice(0, 100)}": processes can be changed only from this server's own origin`,
-      );
     }
   }
 }
