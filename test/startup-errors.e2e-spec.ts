@@ -214,7 +214,7 @@ describe('start-up errors', () => {
       await expectConfigError(inst, dataDir, marker, problem);
     });
 
-    it('refuses a file over 1 MiB by its size, without parsing it', async () => {
+    it('refuses a file over 512 KiB by its size, without parsing it', async () => {
       const dataDir = tempDir();
       const config = join(dataDir, 'huge.yaml');
       // 50 MB of valid YAML: parsing it took minutes; the size check takes a stat.
@@ -223,7 +223,7 @@ describe('start-up errors', () => {
       const started = Date.now();
       const inst = startInstance({ dataDir, port: await freePort(), env: { PROCESSES_CONFIG: config } });
 
-      await expectConfigError(inst, dataDir, null, `file ${config} is`, 'a process config may be at most 1048576 bytes (1 MiB)');
+      await expectConfigError(inst, dataDir, null, `file ${config} is`, 'a process config may be at most 524288 bytes (512 KiB)');
       // Generous for a loaded machine; parsing the file took minutes.
       expect(Date.now() - started).toBeLessThan(20000);
     });
