@@ -43,8 +43,8 @@ const OWNER = Symbol('OwnerMarker');
 
 /**
  * Supervision. The specs it starts with (PROCESS_SPECS) are read and validated before Nest
- * loads, by the bootstrap, and handed in with {@link processSpecsModule}: an invalid file is a
- * configuration error (exit 2) that never reaches the app.
+ * loads, by the bootstrap, and handed in with `processSpecsModule` (process-specs.module.ts):
+ * an invalid file is a configuration error (exit 2) that never reaches the app.
  */
 @Global()
 @Module({

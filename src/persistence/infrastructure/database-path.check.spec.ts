@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { databasePathProblem } from './database-path.check.js';
+import { LATEST_SCHEMA_VERSION } from './migrations.js';
 
 describe('databasePathProblem', () => {
   let dir: string;
@@ -36,6 +37,43 @@ describe('databasePathProblem', () => {
 
       expect(databasePathProblem(path)).toBeNull();
       expect(fs.readFileSync(path).equals(before)).toBe(true);
+    });
+  });
+
+  describe('when the database was written by a newer build', () => {
+    it('says so, and leaves the file as it was', () => {
+      const path = join(dir, 'app.db');
+      const db = new BetterSqlite3(path);
+      db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL); INSERT INTO schema_migrations VALUES (99, 'future', 'x')");
+      db.close();
+      const before = fs.readFileSync(path);
+
+      expect(databasePathProblem(path)).toBe(
+        `holds schema version 99, newer than this build understands (${LATEST_SCHEMA_VERSION}); run the newer procguard build, or point DATABASE_PATH at another file`,
+      );
+      expect(fs.readFileSync(path).equals(before)).toBe(true);
+    });
+
+    it('lets a database left by a crash through (WAL present, no -shm): the real open recovers it', () => {
+      const live = join(dir, 'live.db');
+      const db = new BetterSqlite3(live);
+      db.pragma('journal_mode = WAL');
+      db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+      // A copy taken while the writer is open is what a kill -9 leaves: the database and its WAL.
+      fs.copyFileSync(live, join(dir, 'app.db'));
+      fs.copyFileSync(`${live}-wal`, join(dir, 'app.db-wal'));
+      db.close();
+
+      expect(databasePathProblem(join(dir, 'app.db'))).toBeNull();
+    });
+
+    it('accepts a database of this build\'s version', () => {
+      const path = join(dir, 'app.db');
+      const db = new BetterSqlite3(path);
+      db.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL); INSERT INTO schema_migrations VALUES (${LATEST_SCHEMA_VERSION}, 'now', 'x')`);
+      db.close();
+
+      expect(databasePathProblem(path)).toBeNull();
     });
   });
 

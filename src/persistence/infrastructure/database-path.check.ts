@@ -1,5 +1,7 @@
 import { accessSync, closeSync, constants, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { LATEST_SCHEMA_VERSION } from './migrations.js';
 
 /** The first 16 bytes of every SQLite 3 database file. */
 const SQLITE_HEADER = 'SQLite format 3\0';
@@ -7,7 +9,8 @@ const SQLITE_HEADER = 'SQLite format 3\0';
 /**
  * Why `path` cannot serve as the database, or null when SQLite can open or create it there:
  * checked before Nest loads so that a user's mistake gets one clear line instead of a stack
- * trace. Opens nothing with SQLite; reads at most the 16-byte header of an existing file.
+ * trace. An existing database is opened read-only, only to read its schema version: call it
+ * with the instance lock held.
  */
 export function databasePathProblem(path: string): string | null {
   try {
@@ -31,8 +34,30 @@ function check(path: string): string | null {
   // SQLite creates the -wal and -shm files beside the database.
   const dirProblem = directoryProblem(dir);
   if (dirProblem) return dirProblem;
-  if (stat.size > 0 && readHeader(path) !== SQLITE_HEADER) return 'is not an SQLite database (it does not start with "SQLite format 3")';
-  return null;
+  if (stat.size === 0) return null;
+  if (readHeader(path) !== SQLITE_HEADER) return 'is not an SQLite database (it does not start with "SQLite format 3")';
+  return schemaProblem(path);
+}
+
+/** A schema from a newer build; any other trouble is left to the real open (a WAL left by a crash is fine). */
+function schemaProblem(path: string): string | null {
+  let version = 0;
+  try {
+    const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    try {
+      const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+      if (table) version = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null;
+  }
+  if (version <= LATEST_SCHEMA_VERSION) return null;
+  return (
+    `holds schema version ${version}, newer than this build understands (${LATEST_SCHEMA_VERSION}); ` +
+    'run the newer procguard build, or point DATABASE_PATH at another file'
+  );
 }
 
 function directoryProblem(dir: string): string | null {

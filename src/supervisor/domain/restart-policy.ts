@@ -44,15 +44,15 @@ export class RestartPolicy {
       return { action: 'stay-stopped', reason: 'exited cleanly and autorestart is "on-failure"' };
     }
     const { maxRestarts, restartWindowMs, backoff } = this.spec;
+    this.restarts = this.restarts.filter((t) => now - t < restartWindowMs);
+    if (this.restarts.length >= maxRestarts) {
+      return { action: 'give-up', reason: `restarted ${this.restarts.length} times within ${restartWindowMs} ms (maxRestarts ${maxRestarts})` };
+    }
     if (this.unstable >= maxRestarts) {
       return {
         action: 'give-up',
         reason: `restarted ${this.unstable} times in a row, no run lasting ${backoff.resetAfterMs} ms (maxRestarts ${maxRestarts})`,
       };
-    }
-    this.restarts = this.restarts.filter((t) => now - t < restartWindowMs);
-    if (this.restarts.length >= maxRestarts) {
-      return { action: 'give-up', reason: `restarted ${this.restarts.length} times within ${restartWindowMs} ms (maxRestarts ${maxRestarts})` };
     }
     this.restarts.push(now);
     this.unstable += 1;

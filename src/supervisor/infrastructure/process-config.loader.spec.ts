@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { InvalidProcessConfigError } from '../domain/supervisor.errors.js';
 import { execFileSync } from 'node:child_process';
-import { loadProcessConfig, MAX_CONFIG_BYTES, processConfigSource } from './process-config.loader.js';
+import { flowDepthBeyond, loadProcessConfig, MAX_CONFIG_BYTES, MAX_YAML_FLOW_DEPTH, processConfigSource } from './process-config.loader.js';
 
 describe('loadProcessConfig', () => {
   let dir: string;
@@ -161,7 +161,7 @@ describe('loadProcessConfig', () => {
       const path = file('big.yaml', `processes: []\n#${'x'.repeat(MAX_CONFIG_BYTES)}\n`);
 
       expect(errorOf(path).problems).toEqual([
-        `file ${path} is ${MAX_CONFIG_BYTES + 16} bytes; a process config may be at most ${MAX_CONFIG_BYTES} bytes (1 MiB)`,
+        `file ${path} is ${MAX_CONFIG_BYTES + 16} bytes; a process config may be at most ${MAX_CONFIG_BYTES} bytes (512 KiB)`,
       ]);
     });
 
@@ -181,6 +181,36 @@ describe('loadProcessConfig', () => {
       const path = file('bomb.yaml', `${lines.join('\n')}\nprocesses: []\n`);
 
       expect(errorOf(path).problems).toEqual([expect.stringMatching(/^YAML cannot be read: .*alias/i)]);
+    });
+  });
+
+  describe('when the YAML nests "[ ]" or "{ }" too deeply', () => {
+    it('refuses it in one pass, naming the line, before the parser spends seconds on it', () => {
+      const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+      const path = file('deep.yaml', `processes: []\nx:\n  ${deep}\n`);
+      const started = performance.now();
+
+      const problems = errorOf(path).problems;
+
+      expect(problems).toEqual([`YAML nests "[ ]" or "{ }" more than ${MAX_YAML_FLOW_DEPTH} levels deep at line 3; a process config needs a few`]);
+      // The parser took seconds of CPU on this; the scan takes milliseconds (bound generous for load).
+      expect(performance.now() - started).toBeLessThan(1000);
+    });
+
+    it('counts the limit exactly and ignores brackets in quotes, comments and words', () => {
+      const nested = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+
+      expect(flowDepthBeyond(`a: ${nested(MAX_YAML_FLOW_DEPTH)}`, MAX_YAML_FLOW_DEPTH)).toBeNull();
+      expect(flowDepthBeyond(`a: 1\nb: ${nested(MAX_YAML_FLOW_DEPTH + 1)}`, MAX_YAML_FLOW_DEPTH)).toBe(2);
+      const brackets = '['.repeat(100);
+      const text = [`a: "${brackets}"`, `b: '${brackets} it''s'`, `c: 1 # ${brackets}`, `d: x${brackets}`, `e: ["${brackets}", '${brackets}']`].join('\n');
+      expect(flowDepthBeyond(text, MAX_YAML_FLOW_DEPTH)).toBeNull();
+    });
+
+    it('still reads an ordinary config full of flow collections', () => {
+      const path = file('flow.yaml', 'processes:\n  - { name: web, command: node, args: ["-e", "[1, {a: 2}]"], env: { A: "{" } }\n');
+
+      expect(loadProcessConfig(path, dir).map((spec) => spec.args)).toEqual([['-e', '[1, {a: 2}]']]);
     });
   });
 

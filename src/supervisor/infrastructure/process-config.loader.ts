@@ -8,8 +8,14 @@ import { InvalidProcessConfigError } from '../domain/supervisor.errors.js';
 
 const JS_EXTENSIONS = ['.js', '.cjs', '.mjs'];
 
-/** A config lists at most 1000 processes; 1 MiB is far above that and parses in well under a second. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+/**
+ * 1000 processes of four lines each are 71 KB; the YAML parser needs about 1.5 s of CPU for
+ * 512 KiB (measured), and parsing is synchronous: nothing else, not even a SIGTERM, runs meanwhile.
+ */
+export const MAX_CONFIG_BYTES = 512 * 1024;
+
+/** Nesting of `[ ]` / `{ }` the YAML is allowed; the parser's cost per byte grows with depth. */
+export const MAX_YAML_FLOW_DEPTH = 64;
 
 /** Aliases (`*name`) the YAML parser expands; the `yaml` package's own default, stated so it stays bounded. */
 const MAX_YAML_ALIASES = 100;
@@ -63,13 +69,13 @@ function readText(path: string): string {
     if (stat.isDirectory()) fail(path, `${where} is a directory; point to the config file inside it`);
     if (!stat.isFile()) fail(path, `${where} is not a regular file; point to the config file`);
     if (stat.size > MAX_CONFIG_BYTES) {
-      fail(path, `file ${where} is ${stat.size} bytes; a process config may be at most ${MAX_CONFIG_BYTES} bytes (1 MiB)`);
+      fail(path, `file ${where} is ${stat.size} bytes; a process config may be at most ${MAX_CONFIG_BYTES} bytes (512 KiB)`);
     }
     const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
     let length = 0;
     for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
     // The file grew between the check and the read.
-    if (length > MAX_CONFIG_BYTES) fail(path, `file ${where} is over ${MAX_CONFIG_BYTES} bytes (1 MiB); a process config may be at most that`);
+    if (length > MAX_CONFIG_BYTES) fail(path, `file ${where} is over ${MAX_CONFIG_BYTES} bytes (512 KiB); a process config may be at most that`);
     return buffer.toString('utf8', 0, length);
   } catch (error) {
     if (error instanceof InvalidProcessConfigError) throw error;
@@ -103,6 +109,10 @@ function jsonPosition(text: string, message: string): { line: number; col: numbe
 }
 
 function parseYaml(path: string, text: string): unknown {
+  const tooDeep = flowDepthBeyond(text, MAX_YAML_FLOW_DEPTH);
+  if (tooDeep !== null) {
+    fail(path, `YAML nests "[ ]" or "{ }" more than ${MAX_YAML_FLOW_DEPTH} levels deep at line ${tooDeep}; a process config needs a few`);
+  }
   try {
     // merge: `<<: *defaults` shares settings between processes, as YAML users expect.
     return parse(text, { merge: true, maxAliasCount: MAX_YAML_ALIASES }) as unknown;
@@ -118,4 +128,51 @@ function parseYaml(path: string, text: string): unknown {
     const reason = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     fail(path, `YAML syntax error${at}: ${reason}`);
   }
+}
+
+/**
+ * The line where `[`/`{` nesting first passes `limit`, or null: one pass over the text, with
+ * quoted scalars and comments skipped, before the parser spends seconds on such input.
+ */
+export function flowDepthBeyond(text: string, limit: number): number | null {
+  let depth = 0;
+  let line = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      line += 1;
+      continue;
+    }
+    const prev = i === 0 ? '\n' : text[i - 1];
+    const afterSpace = prev === ' ' || prev === '\t' || prev === '\n';
+    // Outside a flow collection, "[", "{" and quotes start a token only after a space (x[1] is a word).
+    const tokenStart = afterSpace || (depth > 0 && (prev === '[' || prev === '{' || prev === ',' || prev === ':'));
+    if (c === '#' && afterSpace) {
+      const end = text.indexOf('\n', i);
+      i = (end === -1 ? text.length : end) - 1;
+    } else if ((c === '"' || c === "'") && tokenStart) {
+      const end = closingQuote(text, i);
+      for (let j = i + 1; j < end; j++) if (text[j] === '\n') line += 1;
+      i = end;
+    } else if ((c === '[' || c === '{') && tokenStart) {
+      depth += 1;
+      if (depth > limit) return line;
+    } else if ((c === ']' || c === '}') && depth > 0) {
+      depth -= 1;
+    }
+  }
+  return null;
+}
+
+/** Index of the quote that closes the one at `start` ("\\" escapes in double quotes, '' in single ones). */
+function closingQuote(text: string, start: number): number {
+  const quote = text[start];
+  for (let i = start + 1; i < text.length; i++) {
+    if (quote === '"' && text[i] === '\\') i += 1;
+    else if (text[i] === quote) {
+      if (quote === "'" && text[i + 1] === "'") i += 1;
+      else return i;
+    }
+  }
+  return text.length;
 }
