@@ -4,6 +4,7 @@ import type { HeldInstanceLock } from './instance-guard.js';
 import { acquireOrExit, parseEnvOrExit } from './start-guard.js';
 import { ShutdownOnSignal } from './shutdown-on-signal.js';
 import { terminalHungUp } from './terminal-hangup.js';
+import { dropOutputToALostTerminal } from './terminal-output.js';
 
 export interface RunInstanceOptions {
   /** Extra Nest modules mounted beside the app's own (embedding, test fixtures). */
@@ -34,6 +35,7 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
     log: (message) => log('warn', message),
   });
   shutdown.listen(['SIGTERM', 'SIGINT']);
+  dropOutputToALostTerminal();
   let reload: (() => Promise<void>) | null = null;
   process.on('SIGHUP', () => {
     if (terminalHungUp()) {

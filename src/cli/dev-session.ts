@@ -12,6 +12,7 @@ import { EXIT } from '../exit-codes.js';
 import { DEV_SESSION_ENV } from '../bootstrap/instance-guard.js';
 import { REPEAT_WINDOW_MS, ShutdownOnSignal } from '../bootstrap/shutdown-on-signal.js';
 import { acquireOrExit, parseEnvOrExit } from '../bootstrap/start-guard.js';
+import { dropOutputToALostTerminal } from '../bootstrap/terminal-output.js';
 import { CompilerWatch } from './compiler-watch.js';
 import { DevAppRunner, type AppExit, type AppProcess } from './dev-app-runner.js';
 import { RestartBackoff } from './restart-backoff.js';
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
     log,
   });
   shutdown.listen(['SIGINT', 'SIGTERM']);
+  dropOutputToALostTerminal();
   // SIGHUP is the terminal closing: nothing may keep running detached from it.
   process.on('SIGHUP', () => shutdown?.trigger('SIGHUP (terminal closed)'));
 
