@@ -243,10 +243,19 @@ describe('npm run dev in a real terminal', () => {
       }, 'the fixed build to be ready', 90000));
       agents.push(await agentPid(port));
 
-      // Act 4: Ctrl+C in the terminal (SIGINT to the foreground group, plus npm's forwarded one).
+      // Act 4: a type error is saved.
+      writeFileSync(join(project, 'src', 'exit-codes.ts'), `${readFileSync(join(project, 'src', 'exit-codes.ts'), 'utf8')}\nexport const broken: number = 'text';\n`);
+
+      // Assert 4: it is on screen, and the app keeps running the previous build.
+      await withOutput(dev, waitFor(() => dev.output().includes('type error(s) (above)'), 'the type error to be reported', 60000));
+      expect(dev.output()).toMatch(/src\/exit-codes\.ts.*error TS2322/);
+      expect(dev.output()).toContain(`the app (pid ${fixed}) keeps running the previous build`);
+      expect(await appPid(port)).toBe(fixed);
+
+      // Act 5: Ctrl+C in the terminal (SIGINT to the foreground group, plus npm's forwarded one).
       dev.type(CTRL_C);
 
-      // Assert 4: a graceful stop; nothing of the session is left.
+      // Assert 5: a graceful stop; nothing of the session is left.
       const exit = await waitExit(dev, 30000);
       expect([0, 130]).toContain(exit.code);
       expect(dev.output()).toContain('SIGINT received: shutting down gracefully (press Ctrl+C again to force)');

@@ -67,7 +67,11 @@ async function main(): Promise<void> {
     status: (status) => {
       if (status.kind === 'compiling' || shutdown?.isShuttingDown) return;
       if (status.errors === 0) runner.compiled();
-      else log(`${status.errors} type error(s): ${runner.pid ? 'the app keeps running the previous build' : 'the app starts'} once they are fixed.`);
+      else
+        log(
+          `The build has ${status.errors} type error(s) (above): ` +
+            (runner.pid ? `the app (pid ${runner.pid}) keeps running the previous build until they are fixed.` : 'the app starts once they are fixed.'),
+        );
     },
     exited: (code, signal) => {
       log(`The compiler ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ending the session.`);
