@@ -101,8 +101,10 @@ async function appPid(port: number): Promise<number> {
 describe('npm run dev', () => {
   jest.setTimeout(120000);
 
-  describe('when a second `npm run dev` starts beside a running session', () => {
-    it('refuses before compiling and leaves the first session’s dist/ alone', async () => {
+  // One session for both (each session start compiles the project).
+  describe('when a second `npm run dev` starts beside a running session, then a source file changes', () => {
+    it('refuses the second before it compiles, then reloads without refusing itself and never runs two apps at once', async () => {
+      // Arrange
       const project = projectCopy();
       const port = await freePort();
       const first = startDev(project, port);
@@ -110,9 +112,11 @@ describe('npm run dev', () => {
       const main = join(project, 'dist', 'main.js');
       const before = statSync(main);
 
+      // Act 1: a second session on the same data directory.
       const second = startDev(project, await freePort());
       const exit = await waitExit(second, 15000);
 
+      // Assert 1: refused, and the first session's dist/ untouched.
       expect(exit.code).toBe(3);
       expect(second.output()).toContain('already running');
       expect(second.output()).toContain('an `npm run dev` session');
@@ -121,22 +125,14 @@ describe('npm run dev', () => {
       expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
       expect(first.isRunning()).toBe(true);
       expect((await getJson(port, '/api/health/ready')).status).toBe(200);
-    });
-  });
 
-  describe('when a source file changes', () => {
-    it('reloads without refusing itself and never runs two apps at once', async () => {
-      const project = projectCopy();
-      const port = await freePort();
-      const dev = startDev(project, port);
-      await waitReady(dev, port, 60000);
+      // Act 2: a save.
       const firstApp = await appPid(port);
       const sessionPid = readPidFile(join(project, 'data')).pid;
       let maxApps = 0;
       const sampler = setInterval(() => {
         maxApps = Math.max(maxApps, processesMentioning(join(project, 'dist', 'main')).length);
       }, 5);
-
       appendFileSync(join(project, 'src', 'exit-codes.ts'), '\n// touched by the test\n');
       const secondApp = await waitFor(async () => {
         const pid = await appPid(port).catch(() => 0);
@@ -144,9 +140,11 @@ describe('npm run dev', () => {
       }, 'the reloaded app to answer', 60000);
       clearInterval(sampler);
 
+      // Assert 2: one app at a time, the session still holds the lock.
       expect(secondApp).not.toBe(firstApp);
       expect(maxApps).toBe(1);
-      expect(dev.output()).not.toContain('already running');
+      expect(first.output()).not.toContain('already running');
+      expect(first.output()).not.toMatch(/The app \(pid \d+\) (exited|was killed)/);
       expect(readPidFile(join(project, 'data')).pid).toBe(sessionPid);
       // The database records each app's run: the second started only after the first stopped.
       const { default: Database } = await import('better-sqlite3');
