@@ -269,6 +269,36 @@ describe('npm run dev in a real terminal', () => {
     });
   });
 
+  describe('when the terminal closes (window closed, ssh dropped)', () => {
+    it('stops the app and its agent gracefully and leaves nothing running', async () => {
+      const project = projectCopy();
+      const port = await freePort();
+      const agentPort = await freePort();
+      const dev = spawnInTerminal('npm run dev', {
+        cwd: project,
+        env: { PORT: String(port), DATA_DIR: join(project, 'data'), PROCESSES_CONFIG: agentConfig(project, agentPort) },
+      });
+      await waitReady(dev, port, 90000);
+      const session = readPidFile(join(project, 'data')).pid as number;
+      const app = await appPid(port);
+      const agent = await agentPid(port);
+
+      // Killing `script` closes the pty master: the kernel hangs up the terminal.
+      process.kill(dev.pid, 'SIGKILL');
+
+      await waitFor(
+        () => [session, app, agent].every((pid) => !isAlive(pid)) && processesIn(project).length === 0,
+        'every process of the session to exit',
+        20000,
+      );
+      await waitFor(() => portIsFree(agentPort), 'the agent port to be free', 10000);
+      expect(existsSync(join(project, 'data', 'backend.pid'))).toBe(false);
+      expect(existsSync(join(project, 'data', 'backend.pid.lock'))).toBe(false);
+      const events = readFileSync(join(project, 'data', 'events.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      expect(events.at(-1)).toMatchObject({ name: 'witness', to: 'stopped', reason: 'stop requested' });
+    });
+  });
+
   describe('when the person presses Ctrl+C again after the repeat window', () => {
     it('forces: the app kills its agents, the lock is released, exit 1, nothing left', async () => {
       // Arrange: an agent that ignores SIGTERM keeps the graceful stop busy.
