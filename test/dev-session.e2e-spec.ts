@@ -101,8 +101,10 @@ async function appPid(port: number): Promise<number> {
 describe('npm run dev', () => {
   jest.setTimeout(120000);
 
-  describe('when a second `npm run dev` starts beside a running session', () => {
-    it('refuses before compiling and leaves the first session’s dist/ alone', async () => {
+  // One session for both (each session start compiles the project).
+  describe('when a second `npm run dev` starts beside a running session, then a source file changes', () => {
+    it('refuses the second before it compiles, then reloads without refusing itself and never runs two apps at once', async () => {
+      // Arrange
       const project = projectCopy();
       const port = await freePort();
       const first = startDev(project, port);
@@ -110,9 +112,11 @@ describe('npm run dev', () => {
       const main = join(project, 'dist', 'main.js');
       const before = statSync(main);
 
+      // Act 1: a second session on the same data directory.
       const second = startDev(project, await freePort());
       const exit = await waitExit(second, 15000);
 
+      // Assert 1: refused, and the first session's dist/ untouched.
       expect(exit.code).toBe(3);
       expect(second.output()).toContain('already running');
       expect(second.output()).toContain('an `npm run dev` session');
@@ -121,22 +125,14 @@ describe('npm run dev', () => {
       expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
       expect(first.isRunning()).toBe(true);
       expect((await getJson(port, '/api/health/ready')).status).toBe(200);
-    });
-  });
 
-  describe('when a source file changes', () => {
-    it('reloads without refusing itself and never runs two apps at once', async () => {
-      const project = projectCopy();
-      const port = await freePort();
-      const dev = startDev(project, port);
-      await waitReady(dev, port, 60000);
+      // Act 2: a save.
       const firstApp = await appPid(port);
       const sessionPid = readPidFile(join(project, 'data')).pid;
       let maxApps = 0;
       const sampler = setInterval(() => {
         maxApps = Math.max(maxApps, processesMentioning(join(project, 'dist', 'main')).length);
       }, 5);
-
       appendFileSync(join(project, 'src', 'exit-codes.ts'), '\n// touched by the test\n');
       const secondApp = await waitFor(async () => {
         const pid = await appPid(port).catch(() => 0);
@@ -144,9 +140,11 @@ describe('npm run dev', () => {
       }, 'the reloaded app to answer', 60000);
       clearInterval(sampler);
 
+      // Assert 2: one app at a time, the session still holds the lock.
       expect(secondApp).not.toBe(firstApp);
       expect(maxApps).toBe(1);
-      expect(dev.output()).not.toContain('already running');
+      expect(first.output()).not.toContain('already running');
+      expect(first.output()).not.toMatch(/The app \(pid \d+\) (exited|was killed)/);
       expect(readPidFile(join(project, 'data')).pid).toBe(sessionPid);
       // The database records each app's run: the second started only after the first stopped.
       const { default: Database } = await import('better-sqlite3');
@@ -243,10 +241,19 @@ describe('npm run dev in a real terminal', () => {
       }, 'the fixed build to be ready', 90000));
       agents.push(await agentPid(port));
 
-      // Act 4: Ctrl+C in the terminal (SIGINT to the foreground group, plus npm's forwarded one).
+      // Act 4: a type error is saved.
+      writeFileSync(join(project, 'src', 'exit-codes.ts'), `${readFileSync(join(project, 'src', 'exit-codes.ts'), 'utf8')}\nexport const broken: number = 'text';\n`);
+
+      // Assert 4: it is on screen, and the app keeps running the previous build.
+      await withOutput(dev, waitFor(() => dev.output().includes('type error(s) (above)'), 'the type error to be reported', 60000));
+      expect(dev.output()).toMatch(/src\/exit-codes\.ts.*error TS2322/);
+      expect(dev.output()).toContain(`the app (pid ${fixed}) keeps running the previous build`);
+      expect(await appPid(port)).toBe(fixed);
+
+      // Act 5: Ctrl+C in the terminal (SIGINT to the foreground group, plus npm's forwarded one).
       dev.type(CTRL_C);
 
-      // Assert 4: a graceful stop; nothing of the session is left.
+      // Assert 5: a graceful stop; nothing of the session is left.
       const exit = await waitExit(dev, 30000);
       expect([0, 130]).toContain(exit.code);
       expect(dev.output()).toContain('SIGINT received: shutting down gracefully (press Ctrl+C again to force)');
@@ -259,6 +266,36 @@ describe('npm run dev in a real terminal', () => {
       await withOutput(dev, waitFor(() => portIsFree(agentPort), 'the agent port to be free', 10000));
       expect(existsSync(join(project, 'data', 'backend.pid'))).toBe(false);
       expect(existsSync(join(project, 'data', 'backend.pid.lock'))).toBe(false);
+    });
+  });
+
+  describe('when the terminal closes (window closed, ssh dropped)', () => {
+    it('stops the app and its agent gracefully and leaves nothing running', async () => {
+      const project = projectCopy();
+      const port = await freePort();
+      const agentPort = await freePort();
+      const dev = spawnInTerminal('npm run dev', {
+        cwd: project,
+        env: { PORT: String(port), DATA_DIR: join(project, 'data'), PROCESSES_CONFIG: agentConfig(project, agentPort) },
+      });
+      await waitReady(dev, port, 90000);
+      const session = readPidFile(join(project, 'data')).pid as number;
+      const app = await appPid(port);
+      const agent = await agentPid(port);
+
+      // Killing `script` closes the pty master: the kernel hangs up the terminal.
+      process.kill(dev.pid, 'SIGKILL');
+
+      await waitFor(
+        () => [session, app, agent].every((pid) => !isAlive(pid)) && processesIn(project).length === 0,
+        'every process of the session to exit',
+        20000,
+      );
+      await waitFor(() => portIsFree(agentPort), 'the agent port to be free', 10000);
+      expect(existsSync(join(project, 'data', 'backend.pid'))).toBe(false);
+      expect(existsSync(join(project, 'data', 'backend.pid.lock'))).toBe(false);
+      const events = readFileSync(join(project, 'data', 'events.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      expect(events.at(-1)).toMatchObject({ name: 'witness', to: 'stopped', reason: 'stop requested' });
     });
   });
 

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cleanup, FIXTURES, freePort, getJson, isAlive, ROOT, spawnInTerminal, startInstance, tempDir, waitExit, waitFor, waitReady } from './support/harness.js';
@@ -98,6 +98,20 @@ describe('npm run start:prod in a real terminal', () => {
       expect(terminal.output()).toContain('Forcing exit: SIGINT received again during shutdown');
       await expectNothingLeft(dataDir, [server, agent], agentPort);
     });
+  });
+});
+
+describe('npm run start:prod when its terminal closes', () => {
+  it('stops gracefully long before the shutdown deadline (output to the dead terminal is dropped)', async () => {
+    // A 30 s deadline: a stop that only the deadline ends would miss the 15 s bound below.
+    const { terminal, dataDir, agentPort, server, agent } = await startProdInTerminal(undefined, '', { SHUTDOWN_TIMEOUT_MS: '30000' });
+
+    process.kill(terminal.pid, 'SIGKILL');
+
+    await waitFor(() => !isAlive(server) && !isAlive(agent), 'the server and its agent to exit', 15000);
+    await expectNothingLeft(dataDir, [server, agent], agentPort);
+    const events = readFileSync(join(dataDir, 'events.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(events.at(-1)).toMatchObject({ name: 'witness', to: 'stopped', reason: 'stop requested' });
   });
 });
 

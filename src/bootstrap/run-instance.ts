@@ -6,6 +6,7 @@ import { ShutdownOnSignal } from './shutdown-on-signal.js';
 import { startupConfigOrExit } from './startup-config.js';
 import { processSpecsModule } from '../supervisor/process-specs.module.js';
 import { terminalHungUp } from './terminal-hangup.js';
+import { dropOutputToALostTerminal } from './terminal-output.js';
 
 export interface RunInstanceOptions {
   /** Extra Nest modules mounted beside the app's own (embedding, test fixtures). */
@@ -36,6 +37,7 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
     log: (message) => log('warn', message),
   });
   shutdown.listen(['SIGTERM', 'SIGINT']);
+  dropOutputToALostTerminal();
   let reload: (() => Promise<void>) | null = null;
   process.on('SIGHUP', () => {
     if (terminalHungUp()) {

@@ -12,6 +12,7 @@ import { EXIT } from '../exit-codes.js';
 import { DEV_SESSION_ENV } from '../bootstrap/instance-guard.js';
 import { REPEAT_WINDOW_MS, ShutdownOnSignal } from '../bootstrap/shutdown-on-signal.js';
 import { acquireOrExit, parseEnvOrExit } from '../bootstrap/start-guard.js';
+import { dropOutputToALostTerminal } from '../bootstrap/terminal-output.js';
 import { CompilerWatch } from './compiler-watch.js';
 import { DevAppRunner, type AppExit, type AppProcess } from './dev-app-runner.js';
 import { RestartBackoff } from './restart-backoff.js';
@@ -66,7 +67,11 @@ async function main(): Promise<void> {
     status: (status) => {
       if (status.kind === 'compiling' || shutdown?.isShuttingDown) return;
       if (status.errors === 0) runner.compiled();
-      else log(`${status.errors} type error(s): ${runner.pid ? 'the app keeps running the previous build' : 'the app starts'} once they are fixed.`);
+      else
+        log(
+          `The build has ${status.errors} type error(s) (above): ` +
+            (runner.pid ? `the app (pid ${runner.pid}) keeps running the previous build until they are fixed.` : 'the app starts once they are fixed.'),
+        );
     },
     exited: (code, signal) => {
       log(`The compiler ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ending the session.`);
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
     log,
   });
   shutdown.listen(['SIGINT', 'SIGTERM']);
+  dropOutputToALostTerminal();
   // SIGHUP is the terminal closing: nothing may keep running detached from it.
   process.on('SIGHUP', () => shutdown?.trigger('SIGHUP (terminal closed)'));
 
