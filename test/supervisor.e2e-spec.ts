@@ -222,9 +222,25 @@ processes:
       expect((await processStatus(backend, 'new')).state).toBe('running');
     });
   });
+
+  describe('when a reload would drop a process READY_REQUIRES waits for', () => {
+    it('refuses the new file as a whole and stays ready', async () => {
+      const agent = (name: string) => `  - name: ${name}\n    command: node\n    args: ["${fixture('ignore-term.mjs')}"]\n    killTimeoutMs: 200\n`;
+      const backend = await startBackend(`processes:\n${agent('web')}${agent('side')}`, { READY_REQUIRES: 'web' });
+      const webPid = (await processStatus(backend, 'web')).pid;
+
+      writeConfig(backend.configPath, `processes:\n${agent('wbe')}${agent('side')}`);
+      process.kill(backend.proc.pid, 'SIGHUP');
+      await waitFor(() => backend.proc.output().includes('Reload rejected'), 'the reload to be rejected');
+
+      expect(backend.proc.output()).toContain('READY_REQUIRES names "web", which the process config does not declare; did you mean "wbe"?');
+      expect((await processStatus(backend, 'web')).pid).toBe(webPid);
+      expect((await getJson(backend.port, '/api/processes/wbe')).status).toBe(404);
+      expect((await getJson(backend.port, '/api/health/ready')).status).toBe(200);
+    });
+  });
 });
 
-/** Live processes whose command line carries `marker`. */
 /** Running copies of a node command: the lifeline wrapper (sh, until it execs node) is not one. */
 function countProcesses(marker: string): number {
   const node = realpathSync(process.execPath);

@@ -29,6 +29,8 @@ import { JsonChildRegistry } from './infrastructure/json-child-registry.adapter.
 import { NetReadinessProbe } from './infrastructure/net-readiness.probe.js';
 import { NodeProcessLauncher } from './infrastructure/node-process-launcher.adapter.js';
 import { processConfigSource } from './infrastructure/process-config.loader.js';
+import { undeclaredNames } from './domain/required-names.js';
+import { InvalidProcessConfigError } from './domain/supervisor.errors.js';
 import { RotatingOutputStore } from './infrastructure/rotating-output.store.js';
 import { ProcessesController } from './presentation/processes.controller.js';
 
@@ -93,7 +95,19 @@ const OWNER = Symbol('OwnerMarker');
     {
       provide: PROCESS_CONFIG_SOURCE,
       inject: [ConfigService],
-      useFactory: (config: ConfigService): IProcessConfigSource => processConfigSource(env(config).configPath, env(config).explicit),
+      useFactory: (config: ConfigService): IProcessConfigSource => {
+        const source = processConfigSource(env(config).configPath, env(config).explicit);
+        const required = config.get<string[]>('READY_REQUIRES') ?? [];
+        // A reload that drops a name readiness waits for would hold it at 503 for ever:
+        // the file is refused as a whole, as it is at start (there: exit 2).
+        const load = () => {
+          const specs = source.load();
+          const problems = undeclaredNames('READY_REQUIRES', required, specs);
+          if (problems.length > 0) throw new InvalidProcessConfigError(source.path, problems);
+          return specs;
+        };
+        return { path: source.path, load };
+      },
     },
     {
       provide: DESIRED_STATE,

@@ -11,7 +11,7 @@ export interface ChildRecord {
 }
 
 export interface IChildRegistry {
-  /** Durable before it returns. */
+  /** Durable before it returns, unless the disk is full or failing: then kept in memory, reported, and written once it can be. */
   put(record: ChildRecord): void;
   remove(name: string, pid: number): void;
   list(): ChildRecord[];
