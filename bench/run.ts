@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { killAllChildren } from './lib/procs.js';
+import { killAllChildren, pinBench } from './lib/procs.js';
 import { coldStartRows, duplicateRows, lockRows, recoveryRows, shutdownRows, throughputRows } from './lib/rows.js';
 import { assertBuilt, ROOT } from './lib/servers.js';
 import { errorRow, renderTable, type Row } from './lib/table.js';
@@ -49,7 +49,10 @@ const watchdog = setTimeout(() => {
 }, WATCHDOG_MS);
 watchdog.unref();
 
+const pinning = pinBench();
+
 const machine = {
+  pinning,
   cpu: os.cpus()[0]?.model ?? 'unknown',
   cores: os.cpus().length,
   totalMemoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
   console.log(`  Memory  ${machine.totalMemoryGiB} GiB`);
   console.log(`  Node    ${machine.node} on ${machine.platform}`);
   console.log(`  Date    ${machine.date}`);
+  console.log(`  Pinning ${machine.pinning}`);
   console.log(`  Commit  ${revision}`);
   console.log('  Note    load generator, servers and this script share the same cores;');
   console.log('          PROCESSES_CONFIG is pinned to an empty list for rows 1-6; row 7 drives the supervisor in-process.\n');

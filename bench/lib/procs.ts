@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { withTimeout } from './util.js';
 
@@ -97,11 +98,25 @@ const childEnv = (): NodeJS.ProcessEnv => {
   return env;
 };
 
-/** Spawns `node <args>`; stdout and stderr are piped (and drained) for every child alike. */
+/** Servers (procguard and every baseline alike) run on this CPU; the bench and its load generator on the other. */
+export const SERVER_CPU = '0';
+export const BENCH_CPU = '1';
+const canPin = os.cpus().length >= 2 && spawnSync('taskset', ['-c', SERVER_CPU, 'true']).status === 0;
+
+/** Pins this (the bench) process to BENCH_CPU, so the load generator never starves the server it measures. */
+export function pinBench(): string {
+  if (!canPin) return 'not pinned (taskset missing or one CPU)';
+  spawnSync('taskset', ['-cp', BENCH_CPU, String(process.pid)], { stdio: 'ignore' });
+  return `servers on CPU ${SERVER_CPU}, bench and load generator on CPU ${BENCH_CPU} (taskset)`;
+}
+
+/** Spawns `node <args>` pinned to SERVER_CPU; stdout and stderr are piped (and drained) for every child alike. */
 export function spawnNode(label: string, args: readonly string[], env: Record<string, string> = {}): Proc {
   const base = childEnv();
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, args, { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // taskset execs node in place, so the PID is the server's own.
+  const [command, argv] = canPin ? ['taskset', ['-c', SERVER_CPU, process.execPath, ...args]] : [process.execPath, [...args]];
+  const child = spawn(command, argv, { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Proc(label, child, spawnedAt);
 }
 
