@@ -128,6 +128,8 @@ processes:
       expect(Math.max(...copies, countProcesses(marker))).toBeLessThanOrEqual(1);
       const last = await post(backend, '/api/processes/single/start');
       expect(last.body.state).toBe('running');
+      // "running" comes at spawn; the wrapper may not have exec'd node yet on a loaded machine.
+      await waitFor(() => countProcesses(marker) === 1, 'the one copy to be node');
       expect(countProcesses(marker)).toBe(1);
     });
   });
