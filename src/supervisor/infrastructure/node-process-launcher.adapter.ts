@@ -18,6 +18,8 @@ const PRIVATE_ENV = ['API_TOKEN', 'PROCGUARD_DEV_SESSION'];
 
 /** How long an exit waits for the lifeline watcher to leave the group before it is reported anyway. */
 const WATCHER_EXIT_WAIT_MS = 1000;
+/** How long one /proc scan answers `groupAlive` for every group (see liveGroups). */
+const GROUP_SCAN_TTL_MS = 5;
 
 export interface LauncherOptions {
   /** Marks every child (PROCGUARD_OWNER) so a later backend can prove it is ours. */
@@ -33,6 +35,7 @@ export interface LauncherOptions {
  */
 export class NodeProcessLauncher implements IProcessLauncher {
   private readonly baseEnv: NodeJS.ProcessEnv;
+  private scan: { at: number; groups: ReadonlySet<number> } | null = null;
 
   constructor(
     private readonly processes: ProcessUtils,
@@ -97,12 +100,26 @@ export class NodeProcessLauncher implements IProcessLauncher {
       return false;
     }
     if (process.platform !== 'linux') return true;
+    return this.liveGroups().has(pgid);
+  }
+
+  /**
+   * Process groups with a live (non-zombie) member, from one /proc scan shared by every
+   * `groupAlive` within GROUP_SCAN_TTL_MS. After an exit the lifeline watcher lingers as a
+   * zombie until init reaps it, so stopping 100 agents polled 100 groups with a scan each
+   * (0.8 s of /proc reads); callers poll every few ms anyway, so a scan a few ms old is as good.
+   */
+  private liveGroups(): ReadonlySet<number> {
+    const now = performance.now();
+    if (this.scan && now - this.scan.at < GROUP_SCAN_TTL_MS) return this.scan.groups;
+    const groups = new Set<number>();
     for (const entry of readdirSync('/proc')) {
       if (entry.charCodeAt(0) > 57) continue;
       const fields = statFields(entry);
-      if (fields && fields[2] === String(pgid) && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+      if (fields && fields[0] !== 'Z' && fields[0] !== 'X') groups.add(Number(fields[2]));
     }
-    return false;
+    this.scan = { at: performance.now(), groups };
+    return groups;
   }
 
   startTimeOf(pid: number): string | null {
