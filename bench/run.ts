@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   console.log(`  Date    ${machine.date}`);
   console.log(`  Pinning ${machine.pinning}`);
   console.log(`  Commit  ${revision}`);
-  console.log('  Note    load generator, servers and this script share the same cores;');
+  console.log('  Note    servers on one core, this script and its load generator on the other (see Pinning);');
   console.log('          PROCESSES_CONFIG is pinned to an empty list for rows 1-6; row 7 drives the supervisor in-process.\n');
   assertBuilt();
 
