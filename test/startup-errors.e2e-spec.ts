@@ -206,6 +206,8 @@ describe('start-up errors', () => {
       ['a NUL byte in args', '  - name: nul\n    command: node\n    args: ["-e", "x\\0"]\n', 'processes[1] "nul": "args[1]" must not contain a NUL byte'],
       ['a NUL byte in command', '  - name: nul\n    command: "no\\0de"\n', 'processes[1] "nul": "command" must not contain a NUL byte'],
       ['a NUL byte in cwd', '  - name: nul\n    command: node\n    cwd: "/tmp\\0"\n', 'processes[1] "nul": "cwd" must not contain a NUL byte'],
+      ['an argument the kernel cannot pass (E2BIG)', `  - name: big\n    command: node\n    args: ["${'a'.repeat(140_000)}"]\n`, 'processes[1] "big": "args[0]" is 140000 bytes'],
+      ['a variable the kernel cannot pass (E2BIG)', `  - name: big\n    command: node\n    env: { A: "${'x'.repeat(300_000)}" }\n`, 'processes[1] "big": "env.A" is 300002 bytes'],
     ])('refuses %s at start, naming the field', async (_, entry, problem) => {
       const dataDir = tempDir();
       const { config, marker } = markerConfig(dataDir, entry);

@@ -121,8 +121,15 @@ export class JsonLinesEventSink implements IEventSink {
   }
 
   private open(): void {
-    this.fd = openSync(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
-    this.size = fstatSync(this.fd).size;
+    // O_NONBLOCK: a FIFO at the path fails (ENXIO) instead of blocking the event loop for ever.
+    const fd = openSync(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o640);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      closeSync(fd);
+      throw Object.assign(new Error(`${this.path} is not a regular file`), { code: 'ENOTREGULAR' });
+    }
+    this.fd = fd;
+    this.size = stat.size;
   }
 
   private rotate(): void {

@@ -27,12 +27,14 @@ export class NodeFileSystem implements IFileSystem {
   readText(path: string): string | null {
     let fd: number;
     try {
-      fd = fs.openSync(path, fs.constants.O_RDONLY | NOFOLLOW);
+      // O_NONBLOCK: a FIFO planted at the path must not block start-up (and SIGTERM) for ever.
+      fd = fs.openSync(path, fs.constants.O_RDONLY | NOFOLLOW | fs.constants.O_NONBLOCK);
     } catch (error) {
       if (isCode(error, 'ENOENT')) return null;
       throw error;
     }
     try {
+      if (!fs.fstatSync(fd).isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTREGULAR' });
       return fs.readFileSync(fd, 'utf8');
     } finally {
       fs.closeSync(fd);

@@ -13,6 +13,7 @@ import {
   PROCESS_FIELDS,
   STOP_SIGNALS,
 } from './process-config.constants.js';
+import { execLimitProblems } from './exec-limits.js';
 import { describeValue, FieldReader, isConfigObject, NUL_REASON, quote } from './process-config.fields.js';
 import { readBackoff, readReadiness } from './process-config.sections.js';
 import { MAX_PROCESS_NAME_LENGTH, PROCESS_NAME_RULE, processNameProblem } from './process-name.js';
@@ -73,6 +74,7 @@ export function parseProcessEntry(raw: unknown, where: string, options: EntryOpt
     killTimeoutMs: r.millis(r.pick('killTimeoutMs', 'kill_timeout'), 0, MAX_KILL_TIMEOUT_MS, PROCESS_DEFAULTS.killTimeoutMs),
     readiness: readReadiness(r, r.has('port')),
   };
+  for (const [field, reason] of execLimitProblems(spec.command, spec.args, spec.env)) r.fail(field, reason);
   return { where, label, name, spec: Object.freeze(spec) };
 }
 

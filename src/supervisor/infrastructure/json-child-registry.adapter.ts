@@ -87,13 +87,26 @@ export class JsonChildRegistry implements IChildRegistry {
     try {
       this.write();
     } catch (error) {
-      if (!isStorageError(error)) throw error;
+      // This runs inside a child's exit handler: nothing may escape it. Not only a full disk:
+      // a directory or a file without permission planted at the path fails the same way.
+      if (!isStorageError(error)) this.logOnce(error);
       this.storage?.failed(CHILD_RECORDS, error);
       this.scheduleRetry();
       return;
     }
     this.cancelRetry();
+    this.loggedError = null;
     this.storage?.succeeded(CHILD_RECORDS);
+  }
+
+  private loggedError: string | null = null;
+
+  private logOnce(error: unknown): void {
+    // Keyed by the code: the message names a fresh temp file each time.
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message ?? String(error);
+    if (code === this.loggedError) return;
+    this.loggedError = code;
+    this.log(`Cannot write ${this.path} (${code}): ${(error as Error).message}; the records stay in memory and are written once it works`);
   }
 
   private scheduleRetry(): void {

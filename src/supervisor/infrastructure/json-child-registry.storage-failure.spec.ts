@@ -113,11 +113,20 @@ describe('JsonChildRegistry on a failing disk', () => {
     });
   });
 
-  describe('when the write fails for a reason that is not the disk', () => {
-    it('throws it (a bug must not pass for a full disk)', () => {
+  describe('when the write fails for a reason that is not the disk (a directory or no permission at the path)', () => {
+    it('never throws out of the exit handler: logs it once, reports it and retries until it works', () => {
+      const lines: string[] = [];
+      registry = new JsonChildRegistry(PATH, disk, (m) => lines.push(m), storage, 1000);
       disk.failWith = 'EACCES';
 
-      expect(() => registry.put(recordOf('web', 10))).toThrow('EACCES');
+      expect(() => registry.put(recordOf('web', 10))).not.toThrow();
+      expect(() => registry.put(recordOf('api', 11))).not.toThrow();
+      expect(lines.filter((l) => l.includes('EACCES'))).toHaveLength(1);
+      expect(storage.problems().map((p) => p.component)).toEqual(['child records']);
+
+      disk.failWith = null;
+      jest.advanceTimersByTime(1000);
+      expect(onDisk(disk).map((r) => r.name)).toEqual(['web', 'api']);
       expect(storage.problems()).toEqual([]);
     });
   });

@@ -212,6 +212,8 @@ export class RotatingOutputStore implements IOutputStore {
     try {
       if (!this.dirReady) {
         fs.mkdirSync(this.dir, { recursive: true, mode: 0o750 });
+        // Never write through a symlink: a planted logs/ link would send agent output elsewhere.
+        if (fs.lstatSync(this.dir).isSymbolicLink()) throw Object.assign(new Error(`${this.dir} is a symbolic link`), { code: 'ELOOP' });
         this.dirReady = true;
       }
     } catch (error) {
