@@ -36,6 +36,9 @@ export class HistoryBootstrap implements OnModuleInit {
       run: () => {
         this.recorder.flush();
         for (const sink of this.sinks) (sink as IEventSink & { close?: () => void }).close?.();
+        // The store is still failing (a full disk): what waits in memory goes with this process. Say so.
+        const lost = this.recorder.backlogSize;
+        if (lost > 0) throw new Error(`${lost} event(s) could not be written to the database (disk full or failing) and are lost`);
       },
     });
   }
