@@ -183,4 +183,27 @@ describe('config reloads and start order', () => {
       expect(backend.proc.output()).not.toContain('is no longer the process it started');
     }, 120_000);
   });
+
+  describe('when an operator starts a crasher whose policy leaves it stopped (autorestart "never")', () => {
+    it('lets the reconciler restart it only from the maxRestarts budget, then marks it failed', async () => {
+      const backend: Backend = await startBackend(
+        `processes:\n  - name: once\n    command: node\n    args: ["${fixture('crasher.mjs')}"]\n    autorestart: never\n    maxRestarts: 3\n`,
+        { RECONCILE_INTERVAL_MS: '20' },
+      );
+      await post(backend, '/api/processes/once/start');
+
+      const failed = await waitFor(async () => {
+        const s = await processStatus(backend, 'once');
+        return s.state === 'failed' ? s : null;
+      }, 'the reconciler to give up', 45_000);
+
+      expect(failed.restarts).toBe(3);
+      expect(failed.reason).toContain('(maxRestarts 3)');
+      const events: { to: string; reason: string }[] = await waitFor(async () => {
+        const page = (await getJson(backend.port, '/api/processes/once/history?limit=200')).body.events;
+        return page.some((e: { to: string }) => e.to === 'failed') ? page : null;
+      }, 'the failure to be recorded');
+      expect(events.filter((e) => e.to === 'starting')).toHaveLength(4);
+    }, 120_000);
+  });
 });

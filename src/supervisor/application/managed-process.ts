@@ -14,8 +14,11 @@ import type { ExitInfo, ProcessEvent, ProcessStatus } from './process-status.js'
 
 /** What one reconciler look at an instance changed, if anything. */
 export interface ReconcileOutcome {
-  /** `exit-recorded`: the PID names another process now; its missed exit went to the restart policy. */
-  readonly action: 'start' | 'stop' | 'exit-recorded';
+  /**
+   * `exit-recorded`: the PID names another process now; its missed exit went to the restart policy.
+   * `give-up`: an operator wants it running, but the maxRestarts budget is spent: now `failed`.
+   */
+  readonly action: 'start' | 'stop' | 'exit-recorded' | 'give-up';
   readonly reason: string;
 }
 
@@ -48,6 +51,8 @@ export class ManagedProcess {
   private backoffTimer: ReturnType<typeof setTimeout> | null = null;
   private nextRestartAt: number | null = null;
   private restarts = 0;
+  /** The last move to "stopped" was the restart policy's answer to an exit. */
+  private stoppedByPolicy = false;
   private lastExit: ExitInfo | null = null;
   private reason: string | null = null;
   /** Set by retire(): this object is being dropped, so it may never spawn again. */
@@ -159,6 +164,7 @@ export class ManagedProcess {
   }
 
   private async spawn(reason: string): Promise<void> {
+    this.stoppedByPolicy = false;
     this.move('starting', reason);
     const { instance, deps } = this;
     let child: ChildHandle;
@@ -229,6 +235,7 @@ export class ManagedProcess {
     } else if (decision.action === 'give-up') {
       this.move('failed', `${how}; gave up: ${decision.reason}`, ended);
     } else {
+      this.stoppedByPolicy = true;
       this.move('stopped', `${how}; ${decision.reason}`, ended);
     }
   }
@@ -269,6 +276,14 @@ export class ManagedProcess {
     }
     if (desired === 'running' && state === 'stopped') {
       const reason = 'reconciler: desired running, found stopped';
+      // Stopped by its own policy (autorestart never, a clean exit under on-failure) although an
+      // operator wants it running: restart it, but from the same maxRestarts budget, never without limit.
+      const budget = this.stoppedByPolicy ? this.policy.spend(this.now()) : null;
+      if (budget?.action === 'give-up') {
+        const why = `${reason}; gave up: ${budget.reason}`;
+        this.move('failed', why);
+        return { action: 'give-up', reason: why };
+      }
       // Not doStart: a correction is the supervisor's restart, counted, never a fresh start.
       this.cancelBackoff();
       this.restarts += 1;

@@ -42,25 +42,45 @@ describe('Reconciler', () => {
     jest.useRealTimers();
   });
 
-  describe('when an operator started a process that has since stopped', () => {
-    it('starts it again, saying why in the event', async () => {
-      // Arrange
-      const { launcher, manager, events, reconciler } = setup([specOf({ name: 'job', autorestart: 'never' })]);
-      await manager.operatorStart('job');
-      launcher.last.exit(0);
-      await settle();
-      const stateBefore = manager.status('job').state;
-      events.length = 0;
+  describe('when an operator wants a process running that nothing started', () => {
+    it('starts it, saying why in the event', async () => {
+      // Arrange: the intent is stored (an earlier backend), but this one has not started it.
+      const { launcher, manager, desired, events, reconciler } = setup([specOf({ name: 'job', autorestart: 'never' })]);
+      desired.set('job', 'running');
 
       // Act
       const corrections = await reconciler.pass();
 
       // Assert
-      expect(stateBefore).toBe('stopped');
       expect(corrections).toEqual([{ name: 'job', action: 'start', reason: 'reconciler: desired running, found stopped' }]);
       expect(events[0]).toMatchObject({ name: 'job', from: 'stopped', to: 'starting', reason: 'reconciler: desired running, found stopped' });
-      expect(manager.status('job')).toMatchObject({ state: 'running', pid: 1001 });
-      expect(launcher.launchCount).toBe(2);
+      expect(manager.status('job')).toMatchObject({ state: 'running', pid: 1000 });
+      expect(launcher.launchCount).toBe(1);
+    });
+  });
+
+  describe.each([
+    ['autorestart "never", any exit', { autorestart: 'never' as const, maxRestarts: 3 }, 1],
+    ['autorestart "on-failure", a clean exit', { autorestart: 'on-failure' as const, maxRestarts: 2 }, 0],
+  ])('when an operator started a process its own policy then stops each time (%s)', (_, policy, code) => {
+    it('restarts it from the maxRestarts budget, then gives up (failed), never without limit', async () => {
+      // Arrange
+      const { launcher, manager, reconciler } = setup([specOf({ name: 'job', ...policy })]);
+      await manager.operatorStart('job');
+
+      // Act: many passes, each after the child exited
+      const actions: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        if (manager.status('job').state === 'running') launcher.last.exit(code);
+        await settle();
+        actions.push(...(await reconciler.pass()).map((c) => c.action));
+      }
+
+      // Assert
+      expect(launcher.launchCount).toBe(1 + policy.maxRestarts);
+      expect(actions).toEqual([...Array(policy.maxRestarts).fill('start'), 'give-up']);
+      expect(manager.status('job')).toMatchObject({ state: 'failed', restarts: policy.maxRestarts });
+      expect(manager.status('job').reason).toContain(`(maxRestarts ${policy.maxRestarts})`);
     });
   });
 
@@ -236,21 +256,19 @@ describe('Reconciler', () => {
   });
 
   describe('when an operator-desired process is started by a correction', () => {
-    it('counts it as a restart and keeps the restart window (no fresh start)', async () => {
-      // Arrange: on-failure, one crash counted, then a clean exit leaves it stopped.
-      const { launcher, manager, reconciler } = setup([specOf({ name: 'job', autorestart: 'on-failure', maxRestarts: 1 })]);
-      await manager.operatorStart('job');
-      launcher.last.exit(1);
-      await advance(100);
-      launcher.last.exit(0);
-      await settle();
+    it('counts it as a restart, not a fresh operator start', async () => {
+      // Arrange
+      const { launcher, manager, desired, reconciler } = setup([specOf({ name: 'job', autorestart: 'on-failure', maxRestarts: 1 })]);
+      desired.set('job', 'running');
 
       // Act
       await reconciler.pass();
       launcher.last.exit(1);
+      await advance(100);
+      launcher.last.exit(1);
       await settle();
 
-      // Assert: the window still holds the first restart, so this crash gives up.
+      // Assert: the correction used the budget like any restart.
       expect(manager.status('job')).toMatchObject({ state: 'failed', restarts: 2 });
     });
   });

@@ -7,7 +7,8 @@ import { SupervisorError } from './supervisor.errors.js';
 export type ManagedState = 'stopped' | 'starting' | 'running' | 'stopping' | 'backoff' | 'failed';
 
 const ALLOWED: Readonly<Record<ManagedState, readonly ManagedState[]>> = {
-  stopped: ['starting'],
+  // stopped -> failed: the reconciler gives up on an operator-wanted process whose restart budget is spent.
+  stopped: ['starting', 'failed'],
   starting: ['running', 'stopping', 'backoff', 'failed', 'stopped'],
   running: ['stopping', 'backoff', 'failed', 'stopped'],
   stopping: ['stopped', 'starting', 'backoff', 'failed'],

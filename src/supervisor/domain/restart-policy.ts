@@ -43,6 +43,15 @@ export class RestartPolicy {
     if (this.spec.autorestart === 'on-failure' && clean) {
       return { action: 'stay-stopped', reason: 'exited cleanly and autorestart is "on-failure"' };
     }
+    return this.spend(now);
+  }
+
+  /**
+   * One more restart from the same budget (window and unstable runs), without the
+   * autorestart gates: for a correction that restarts what an operator wants running
+   * although its own policy left it stopped, so that path cannot loop without limit.
+   */
+  spend(now: number): RestartDecision {
     const { maxRestarts, restartWindowMs, backoff } = this.spec;
     this.restarts = this.restarts.filter((t) => now - t < restartWindowMs);
     if (this.restarts.length >= maxRestarts) {
