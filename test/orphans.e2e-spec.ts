@@ -57,6 +57,41 @@ processes:
     });
   });
 
+  describe('when the backend is killed while a stop waits for a grandchild that ignores SIGTERM', () => {
+    it('still takes the grandchild down: the lifeline stays open until the group is empty', async () => {
+      const mark = caseMarker();
+      // The grandchild ignores SIGTERM (SIG_IGN survives its exec); the leader obeys it.
+      const backend = await startBackend(`
+processes:
+  - name: stubborn
+    command: "sh -c 'trap \\"\\" TERM; exec sleep 600' & exec sleep 601"
+    shell: true
+    killTimeoutMs: 30000
+    ${mark.yaml}
+`);
+      const ignoresTerm = (pid: number) => {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        return ((BigInt(`0x${/SigIgn:\s*([0-9a-f]+)/.exec(status)![1]}`) >> 14n) & 1n) === 1n;
+      };
+      const grandchild = await waitFor(() => {
+        const found = pidsWithEnv(mark.entry).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep\u0000600'));
+        return found !== undefined && ignoresTerm(found) ? found : null;
+      }, 'the grandchild to ignore SIGTERM');
+      const leader = (await processStatus(backend, 'stubborn')).pid as number;
+
+      // The stop's SIGTERM ends the leader; the grandchild stays and the stop waits its 30 s.
+      const stopping = post(backend, '/api/processes/stubborn/stop').catch(() => 'cut by the kill');
+      await waitFor(() => !isAlive(leader), 'the leader to exit on SIGTERM');
+      expect(isAlive(grandchild)).toBe(true);
+      process.kill(backend.proc.pid, 'SIGKILL');
+      await waitExit(backend.proc);
+
+      await waitFor(() => !isAlive(grandchild), 'the grandchild to go with the backend', 10000);
+      expect(pidsWithEnv(mark.entry).filter(isAlive)).toEqual([]);
+      expect(await stopping).toBe('cut by the kill');
+    });
+  });
+
   describe('when a grandchild calls setsid (leaves the group)', () => {
     it('survives the backend, and the next start stops it by its marker', async () => {
       const mark = caseMarker();

@@ -10,22 +10,24 @@ export const WRAPPER_NAME = 'procguard-agent';
 /** $0 of the watcher, so `ps` shows what it is, and it never shows the command's arguments (`pgrep -f` finds one match). */
 export const WATCHER_NAME = 'procguard-lifeline';
 
-/** What the backend writes to the lifeline when the leader has exited: the watcher leaves quietly. */
+/** What the backend writes to the lifeline once nothing but the watcher is left in the group: the watcher leaves quietly. */
 export const LEADER_EXITED = '\n';
 
 /**
  * Runs as the child's group leader and execs the real command, so the leader
  * PID (and its exit code or signal) is the command's own. Before that it
  * double-forks a watcher that stays in the group, outside the command's
- * process tree, and execs a small sh of its own: it blocks reading the lifeline; a line means "the leader
- * exited, go"; EOF without one means the backend died, so it sends SIGTERM to
+ * process tree, and execs a small sh of its own: it writes its PID to the lifeline (so the
+ * backend can leave it out of "is the group alive"), then blocks reading it; a line means
+ * "the group is empty but for you, go"; EOF without one means the backend died, so it sends SIGTERM to
  * its group and SIGKILL half a second later. The watcher ignores every stop
  * signal a spec may name (INT and QUIT are already ignored in a background
  * job), so a graceful stop ends it only through the line the backend writes
- * when the leader exits. `3<&-` keeps the lifeline out of the command and its
+ * once the leader and everything else in the group are gone: a backend killed
+ * while a stop waits for stubborn grandchildren still takes them down. `3<&-` keeps the lifeline out of the command and its
  * descendants.
  */
-const WATCHER = `read -r _ <&${LIFELINE_FD} || { kill -TERM 0; sleep 0.5; kill -KILL 0; }`;
+const WATCHER = `echo $$ >&${LIFELINE_FD}; read -r _ <&${LIFELINE_FD} || { kill -TERM 0; sleep 0.5; kill -KILL 0; }`;
 const SCRIPT =
   `(trap '' TERM HUP USR1 USR2; exec /bin/sh -c '${WATCHER}' ${WATCHER_NAME} </dev/null >/dev/null 2>&1 &)\n` +
   `exec "$@" ${LIFELINE_FD}<&-`;

@@ -16,10 +16,16 @@ import { formatMarker, OWNER_VARIABLE, type OwnerMarker } from './owner-marker.j
 /** Variables of the backend that children must never inherit. */
 const PRIVATE_ENV = ['API_TOKEN', 'PROCGUARD_DEV_SESSION'];
 
-/** How long an exit waits for the lifeline watcher to leave the group before it is reported anyway. */
-const WATCHER_EXIT_WAIT_MS = 1000;
 /** How long one /proc scan answers `groupAlive` for every group (see liveGroups). */
 const GROUP_SCAN_TTL_MS = 5;
+
+/** A group's lifeline: who its watcher is, and whether only it may still be left. */
+interface Lifeline {
+  watcherPid: number | null;
+  leaderExited: boolean;
+  /** Tells the watcher to leave quietly (the group is empty but for it). */
+  release(): void;
+}
 
 export interface LauncherOptions {
   /** Marks every child (PROCGUARD_OWNER) so a later backend can prove it is ours. */
@@ -35,7 +41,9 @@ export interface LauncherOptions {
  */
 export class NodeProcessLauncher implements IProcessLauncher {
   private readonly baseEnv: NodeJS.ProcessEnv;
-  private scan: { at: number; groups: ReadonlySet<number> } | null = null;
+  private scan: { at: number; groups: ReadonlyMap<number, number[]> } | null = null;
+  /** The lifeline of each group this launcher started, until it closes. */
+  private readonly lifelines = new Map<number, Lifeline>();
 
   constructor(
     private readonly processes: ProcessUtils,
@@ -64,7 +72,7 @@ export class NodeProcessLauncher implements IProcessLauncher {
       child.once('error', (error: NodeJS.ErrnoException) => reject(launchError(request, error.code ?? error.message, error)));
     });
     const pid = child.pid!;
-    const exited = exitedAfterWatcher(child);
+    const exited = this.watch(child);
     const listeners: ((stream: OutputStream, chunk: Buffer) => void)[] = [];
     child.stdout!.on('data', (chunk: Buffer) => listeners.forEach((l) => l('stdout', chunk)));
     child.stderr!.on('data', (chunk: Buffer) => listeners.forEach((l) => l('stderr', chunk)));
@@ -100,7 +108,50 @@ export class NodeProcessLauncher implements IProcessLauncher {
       return false;
     }
     if (process.platform !== 'linux') return true;
-    return this.liveGroups().has(pgid);
+    const watcher = this.lifelines.get(pgid);
+    const alive = (this.liveGroups().get(pgid) ?? []).some((member) => member !== watcher?.watcherPid);
+    // Nothing but the watcher is left once the leader has exited: let it go.
+    if (!alive && watcher?.leaderExited) watcher.release();
+    return alive;
+  }
+
+  /**
+   * The leader's exit, as the `exit` event reports it. The lifeline stays open until the
+   * whole group is gone (see groupAlive), so a backend killed while a stop still waits for
+   * stubborn grandchildren takes them down too; the watcher's own PID (its first line) is
+   * never counted as a member.
+   */
+  private watch(child: ChildProcess): Promise<ChildExit> {
+    const pgid = child.pid!;
+    const lifeline = child.stdio[LIFELINE_FD] as Socket;
+    // The watcher may be gone already (a group SIGKILL): a write then fails, which is fine.
+    lifeline.on('error', () => undefined);
+    const state: Lifeline = {
+      watcherPid: null,
+      leaderExited: false,
+      release: () => {
+        if (!lifeline.destroyed && lifeline.writable) lifeline.end(LEADER_EXITED);
+      },
+    };
+    this.lifelines.set(pgid, state);
+    let text = '';
+    lifeline.on('data', (chunk: Buffer) => {
+      if (state.watcherPid !== null || text.length > 32) return;
+      text += chunk.toString('latin1');
+      const line = /^(\d+)\n/.exec(text);
+      if (line) state.watcherPid = Number(line[1]);
+    });
+    lifeline.once('close', () => {
+      if (this.lifelines.get(pgid) === state) this.lifelines.delete(pgid);
+    });
+    return new Promise<ChildExit>((resolve) =>
+      child.once('exit', (code, signal) => {
+        state.leaderExited = true;
+        // Without /proc the group's members cannot be told from the watcher: let it go now.
+        if (process.platform !== 'linux') state.release();
+        resolve({ code, signal });
+      }),
+    );
   }
 
   /**
@@ -109,14 +160,18 @@ export class NodeProcessLauncher implements IProcessLauncher {
    * zombie until init reaps it, so stopping 100 agents polled 100 groups with a scan each
    * (0.8 s of /proc reads); callers poll every few ms anyway, so a scan a few ms old is as good.
    */
-  private liveGroups(): ReadonlySet<number> {
+  private liveGroups(): ReadonlyMap<number, number[]> {
     const now = performance.now();
     if (this.scan && now - this.scan.at < GROUP_SCAN_TTL_MS) return this.scan.groups;
-    const groups = new Set<number>();
+    const groups = new Map<number, number[]>();
     for (const entry of readdirSync('/proc')) {
       if (entry.charCodeAt(0) > 57) continue;
       const fields = statFields(entry);
-      if (fields && fields[0] !== 'Z' && fields[0] !== 'X') groups.add(Number(fields[2]));
+      if (!fields || fields[0] === 'Z' || fields[0] === 'X') continue;
+      const pgid = Number(fields[2]);
+      const members = groups.get(pgid);
+      if (members) members.push(Number(entry));
+      else groups.set(pgid, [Number(entry)]);
     }
     this.scan = { at: performance.now(), groups };
     return groups;
@@ -141,33 +196,6 @@ export class NodeProcessLauncher implements IProcessLauncher {
 
 function launchError(request: LaunchRequest, code: string, cause?: Error): LaunchError {
   return new LaunchError(`${request.command}: ${code}${code === 'ENOENT' ? ' (command or cwd not found)' : ''}`, { cause });
-}
-
-/**
- * The leader's exit, reported once the watcher has left the group too: on the
- * exit the backend writes a line to the lifeline, the watcher reads it and
- * exits, and the lifeline closes. So "the group is alive" keeps meaning "the
- * command left something running", never "the watcher has not gone yet".
- */
-function exitedAfterWatcher(child: ChildProcess): Promise<ChildExit> {
-  const lifeline = child.stdio[LIFELINE_FD] as Socket;
-  // The watcher may be gone already (a group SIGKILL): a write then fails, which is fine.
-  lifeline.on('error', () => undefined);
-  lifeline.resume();
-  const closed = new Promise<void>((resolve) => lifeline.once('close', () => resolve()));
-  return new Promise<ChildExit>((resolve) =>
-    child.once('exit', (code, signal) => {
-      if (!lifeline.destroyed) lifeline.end(LEADER_EXITED);
-      const timer = setTimeout(() => {
-        lifeline.destroy();
-        resolve({ code, signal });
-      }, WATCHER_EXIT_WAIT_MS);
-      void closed.then(() => {
-        clearTimeout(timer);
-        resolve({ code, signal });
-      });
-    }),
-  );
 }
 
 /** Fields of /proc/<pid>/stat after the command name: [state, ppid, pgrp, …]. */
