@@ -251,6 +251,31 @@ describe('EventRecorder', () => {
     });
   });
 
+  describe('when a sink fails every write the same way (a symlink at its file)', () => {
+    it('logs it once, and again only after it worked', () => {
+      // Arrange
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      const { sinks, recorder } = setup();
+      sinks[0].fail = true;
+
+      // Act
+      for (const reason of ['a', 'b', 'c']) {
+        recorder.record(eventOf('web', reason));
+        recorder.flush();
+      }
+      sinks[0].fail = false;
+      recorder.record(eventOf('web', 'd'));
+      recorder.flush();
+      sinks[0].fail = true;
+      recorder.record(eventOf('web', 'e'));
+      recorder.flush();
+
+      // Assert
+      expect(warn.mock.calls.filter(([message]) => String(message).includes('Event sink'))).toHaveLength(2);
+      warn.mockRestore();
+    });
+  });
+
   describe('when a listener throws', () => {
     it('does not throw out of flush and the other listeners get every event', () => {
       // Arrange

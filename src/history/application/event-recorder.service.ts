@@ -28,6 +28,8 @@ export class EventRecorder {
   private failures = 0;
   /** Events the store could not take because its disk was full, oldest first (at most EVENT_BACKLOG_LIMIT). */
   private backlog: StoredEventInput[] = [];
+  /** The last error each failing sink gave, so it is logged once, not per batch. */
+  private readonly sinkErrors = new Map<string, string>();
   private droppedFromBacklog = 0;
   private retry: ReturnType<typeof setTimeout> | null = null;
 
@@ -53,8 +55,12 @@ export class EventRecorder {
     for (const sink of this.sinks) {
       try {
         sink.write(stored);
+        this.sinkErrors.delete(sink.name);
       } catch (error) {
-        this.logger.warn(`Event sink "${sink.name}" failed: ${(error as Error).message}`);
+        // Once per sink and error (a symlink planted at the file fails every write the same way).
+        const message = (error as Error).message;
+        if (this.sinkErrors.get(sink.name) !== message) this.logger.warn(`Event sink "${sink.name}" failed: ${message}`);
+        this.sinkErrors.set(sink.name, message);
       }
     }
     for (const event of stored) {
