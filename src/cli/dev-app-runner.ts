@@ -101,11 +101,7 @@ export class DevAppRunner {
     this.cancelRetry();
     const run = this.current;
     if (!run) return;
-    run.stopping = true;
-    if (!run.termAt) {
-      run.termAt = this.now();
-      run.app.signal('SIGTERM');
-    }
+    this.terminate(run);
     const wait = run.termAt + this.options.repeatWindowMs + 100 - this.now();
     const exitedMeanwhile = wait > 0 && (await this.exitsWithin(run, wait));
     if (!exitedMeanwhile) run.app.signal('SIGTERM');
@@ -151,15 +147,19 @@ export class DevAppRunner {
     }, delayMs);
   }
 
+  /** Marks `run` as stopped on purpose and sends its first SIGTERM (once). */
+  private terminate(run: Run): void {
+    run.stopping = true;
+    if (run.termAt) return;
+    run.termAt = this.now();
+    run.app.signal('SIGTERM');
+  }
+
   /** Stops the current run, if any: SIGTERM, bounded wait, then SIGKILL of its group. */
   private async stopCurrent(): Promise<void> {
     const run = this.current;
     if (!run) return;
-    run.stopping = true;
-    if (!run.termAt) {
-      run.termAt = this.now();
-      run.app.signal('SIGTERM');
-    }
+    this.terminate(run);
     if (!(await this.exitsWithin(run, this.options.stopTimeoutMs))) {
       this.options.log(`The app (pid ${run.app.pid}) did not exit within ${this.options.stopTimeoutMs} ms of SIGTERM; killing its process group.`);
       run.app.killGroup();
