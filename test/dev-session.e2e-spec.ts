@@ -94,6 +94,20 @@ function startDev(project: string, port: number): Spawned {
   return spawnProcess('npm', ['run', 'dev'], { cwd: project, env: { PORT: String(port), DATA_DIR: join(project, 'data') } });
 }
 
+/** `npm run dev` in a real pty on a fresh copy of the project, with one agent, once it is ready. */
+async function startDevInTerminal(agent: { script?: string; extra?: string } = {}, env: NodeJS.ProcessEnv = {}) {
+  const project = projectCopy();
+  const port = await freePort();
+  const agentPort = await freePort();
+  const dev = spawnInTerminal('npm run dev', {
+    cwd: project,
+    env: { PORT: String(port), DATA_DIR: join(project, 'data'), PROCESSES_CONFIG: agentConfig(project, agentPort, agent.script, agent.extra), ...env },
+  });
+  await waitReady(dev, port, 90000);
+  const session = readPidFile(join(project, 'data')).pid as number;
+  return { project, port, agentPort, dev, session };
+}
+
 async function appPid(port: number): Promise<number> {
   return (await getJson(port, '/api/health')).body.pid;
 }
@@ -194,15 +208,7 @@ describe('npm run dev in a real terminal', () => {
   describe('when the app dies on its own, crash-loops, and the person then presses Ctrl+C', () => {
     it('says so, restarts it on the same port with backoff, and Ctrl+C still cleans up everything', async () => {
       // Arrange: one session for the whole story (each start compiles the project).
-      const project = projectCopy();
-      const port = await freePort();
-      const agentPort = await freePort();
-      const dev = spawnInTerminal('npm run dev', {
-        cwd: project,
-        env: { PORT: String(port), DATA_DIR: join(project, 'data'), PROCESSES_CONFIG: agentConfig(project, agentPort) },
-      });
-      await waitReady(dev, port, 90000);
-      const session = readPidFile(join(project, 'data')).pid as number;
+      const { project, port, agentPort, dev, session } = await startDevInTerminal();
       const killed = await appPid(port);
       const agents = [await agentPid(port)];
 
@@ -271,15 +277,7 @@ describe('npm run dev in a real terminal', () => {
 
   describe('when the terminal closes (window closed, ssh dropped)', () => {
     it('stops the app and its agent gracefully and leaves nothing running', async () => {
-      const project = projectCopy();
-      const port = await freePort();
-      const agentPort = await freePort();
-      const dev = spawnInTerminal('npm run dev', {
-        cwd: project,
-        env: { PORT: String(port), DATA_DIR: join(project, 'data'), PROCESSES_CONFIG: agentConfig(project, agentPort) },
-      });
-      await waitReady(dev, port, 90000);
-      const session = readPidFile(join(project, 'data')).pid as number;
+      const { project, port, agentPort, dev, session } = await startDevInTerminal();
       const app = await appPid(port);
       const agent = await agentPid(port);
 
@@ -302,20 +300,10 @@ describe('npm run dev in a real terminal', () => {
   describe('when the person presses Ctrl+C again after the repeat window', () => {
     it('forces: the app kills its agents, the lock is released, exit 1, nothing left', async () => {
       // Arrange: an agent that ignores SIGTERM keeps the graceful stop busy.
-      const project = projectCopy();
-      const port = await freePort();
-      const agentPort = await freePort();
-      const dev = spawnInTerminal('npm run dev', {
-        cwd: project,
-        env: {
-          PORT: String(port),
-          DATA_DIR: join(project, 'data'),
-          SHUTDOWN_TIMEOUT_MS: '30000',
-          PROCESSES_CONFIG: agentConfig(project, agentPort, 'ignore-term.mjs', '    killTimeoutMs: 20000\n'),
-        },
-      });
-      await waitReady(dev, port, 90000);
-      const session = readPidFile(join(project, 'data')).pid as number;
+      const { project, port, dev, session } = await startDevInTerminal(
+        { script: 'ignore-term.mjs', extra: '    killTimeoutMs: 20000\n' },
+        { SHUTDOWN_TIMEOUT_MS: '30000' },
+      );
       const app = await appPid(port);
       const agent = await agentPid(port);
       await withOutput(dev, waitFor(
