@@ -69,9 +69,14 @@ export interface InTerminal extends Spawned {
  * Runs a shell command line in a real pseudo-terminal (util-linux `script`), as a
  * person would in a terminal: what the test types reaches the pty, so Ctrl+C is
  * delivered by the kernel to the whole foreground process group.
+ *
+ * The command is `exec`ed: a person's interactive shell puts the command in a
+ * foreground group of its own and is not in it, while a `sh -c` left in the group
+ * would see the Ctrl+C too and report 130 whatever the command exited with (dash
+ * does, bash does not, and `script` picks the shell from `$SHELL`).
  */
 export function spawnInTerminal(commandLine: string, options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): InTerminal {
-  const spawned = spawnProcess('script', ['-qfec', commandLine, '/dev/null'], { ...options, stdin: 'pipe' });
+  const spawned = spawnProcess('script', ['-qfec', `exec ${commandLine}`, '/dev/null'], { ...options, stdin: 'pipe' });
   return { ...spawned, output: () => spawned.output(), isRunning: () => spawned.isRunning(), type: (keys) => spawned.child.stdin!.write(keys) };
 }
 
