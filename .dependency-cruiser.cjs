@@ -1,6 +1,8 @@
 /**
  * The layer rule of the Clean Architecture, checked by `npm run depcheck` (part of `npm test`).
- * Composition roots (main.ts, bootstrap/, cli/, *.module.ts) may import any layer.
+ * Composition roots (bootstrap/, cli/, module/, *.module.ts) may import any layer.
+ * The library is src/ behind its public entries (src/index.ts, src/bootstrap-entry.ts);
+ * the server (src/main.ts, src/app.module.ts) is its first consumer and uses only those.
  */
 module.exports = {
   forbidden: [
@@ -31,6 +33,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/[^/]+/presentation/' },
       to: { path: '^src/[^/]+/infrastructure/' },
+    },
+    {
+      name: 'consumer-uses-public-api',
+      comment: 'The server uses the package as any host would: only src/index.ts and src/bootstrap-entry.ts.',
+      severity: 'error',
+      from: { path: '^src/(main|app\\.module)\\.ts$' },
+      to: { path: '^src/', pathNot: ['^src/(index|bootstrap-entry|app\\.module)\\.ts$'] },
+    },
+    {
+      name: 'library-not-consumer',
+      comment: 'Inside the library nothing imports the consumer or the public entries (they import it).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/(main|app\\.module|index|bootstrap-entry)\\.ts$'] },
+      to: { path: '^src/(main|app\\.module|index|bootstrap-entry)\\.ts$' },
     },
     {
       name: 'no-circular',

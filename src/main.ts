@@ -1,8 +1,8 @@
-import { EXIT } from './exit-codes.js';
-import { runInstance } from './bootstrap/run-instance.js';
+import { bootstrap } from './bootstrap-entry.js';
 
-// Nothing Nest-related is imported here: run-instance takes the lock first and loads Nest afterwards.
-void runInstance().catch((error: unknown) => {
-  console.error(`[procguard] fatal: ${(error as Error).stack ?? String(error)}`);
-  process.exit(EXIT.failure);
+// The server is procguard's first consumer: it uses the public API as any host would.
+// Fastify unless HTTP_PLATFORM says otherwise (a host's default is Nest's own, Express).
+void bootstrap({
+  module: () => import('./app.module.js'),
+  platform: process.env.HTTP_PLATFORM ? undefined : 'fastify',
 });

@@ -8,7 +8,7 @@ import { validateEnv } from '../src/config/env.validation.js';
 import { registerLivenessRoute } from '../src/lifecycle/presentation/liveness.route.js';
 import { ApplicationLifecycleService } from '../src/lifecycle/application/application-lifecycle.service.js';
 import { DATABASE, type IDatabase } from '../src/persistence/application/database.port.js';
-import { processSpecsModule } from '../src/supervisor/process-specs.module.js';
+import { setProcguardContext } from '../src/module/procguard-context.js';
 import { cleanup, NO_PROCESSES, tempDir } from './support/harness.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -30,7 +30,8 @@ describe('/api/health (supertest, in-process)', () => {
     });
     const env = validateEnv(process.env);
     held = await acquireInstanceLock(env, 'server', () => undefined, () => undefined, undefined);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(held, [processSpecsModule([])])] }).compile();
+    setProcguardContext({ lockManager: held.lockManager, lock: held.lock, env: process.env, overrides: [], specs: null });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
     app.setGlobalPrefix('api');
     registerLivenessRoute(app.getHttpAdapter().getInstance());
@@ -45,6 +46,7 @@ describe('/api/health (supertest, in-process)', () => {
     app.get<IDatabase>(DATABASE).close();
     await held.lockManager.releaseLock();
     process.env = { ...savedEnv };
+    setProcguardContext(null);
     await cleanup();
   });
 

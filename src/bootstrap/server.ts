@@ -1,16 +1,17 @@
-import type { DynamicModule, Type } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule } from '../app.module.js';
-import type { AppEnv } from '../config/env.validation.js';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { ProcguardSettings } from '../config/settings.js';
 import { ApplicationLifecycleService } from '../lifecycle/application/application-lifecycle.service.js';
 import { SHUTDOWN_ORDER } from '../lifecycle/application/shutdown-sequence.js';
 import { HttpDrainer } from '../lifecycle/infrastructure/http-drainer.js';
 import { HostAllowList } from '../lifecycle/presentation/host-allow-list.js';
 import { registerHostCheck } from '../lifecycle/presentation/host-check.hook.js';
 import { registerLivenessRoute } from '../lifecycle/presentation/liveness.route.js';
+import { lastDeclaration } from '../module/module-declaration.js';
+import { ProcguardModule } from '../module/procguard.module.js';
 import { DATABASE, type IDatabase } from '../persistence/application/database.port.js';
-import type { HeldInstanceLock } from './instance-guard.js';
+import type { HttpPlatformName } from './bootstrap-options.js';
 
 /** The port is taken by a program that is not a procguard for this data directory. */
 export class PortInUseError extends Error {
@@ -24,13 +25,28 @@ export class PortInUseError extends Error {
   }
 }
 
+export interface ServerOptions {
+  readonly rootModule: Type | DynamicModule;
+  /** Whether the host imported ProcguardModule itself; if not, the lifecycle core is added. */
+  readonly declared: boolean;
+  readonly platform: HttpPlatformName;
+  readonly globalPrefix: string;
+  readonly configure?: (app: INestApplication) => void | Promise<void>;
+  readonly settings: ProcguardSettings;
+}
+
 export interface RunningServer {
-  readonly app: NestFastifyApplication;
+  readonly app: INestApplication;
   readonly lifecycle: ApplicationLifecycleService;
+  /** Where health answers, or null when the health routes are off. */
+  readonly healthPath: string | null;
 }
 
 /** Time kept back from the HTTP drain for the steps after it (database, lock). */
 const RESERVED_FOR_LATER_STEPS_MS = 250;
+
+/** The root of the app: the host's module, plus procguard's core if the host left it out. */
+class ProcguardHostRoot {}
 
 /**
  * Builds the Nest app (which opens the database), registers the shutdown
@@ -38,44 +54,50 @@ const RESERVED_FOR_LATER_STEPS_MS = 250;
  * agent: the caller runs `lifecycle.startup()` once it can also shut down.
  * @throws PortInUseError; the caller then shuts down what was opened.
  */
-export async function createServer(
-  env: AppEnv,
-  held: HeldInstanceLock,
-  imports: ReadonlyArray<Type | DynamicModule> = [],
-): Promise<RunningServer> {
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register({ lockManager: held.lockManager, lock: held.lock }, imports),
-    new FastifyAdapter(),
-    { abortOnError: false },
-  );
-  app.setGlobalPrefix('api');
-  registerHostCheck(app.getHttpAdapter().getInstance(), HostAllowList.fromSettings(env));
-  registerLivenessRoute(app.getHttpAdapter().getInstance());
+export async function createServer(options: ServerOptions): Promise<RunningServer> {
+  const { settings } = options;
+  const imports = options.declared
+    ? [options.rootModule]
+    : [options.rootModule, ProcguardModule.forRoot({ health: false, supervisor: false, history: false, database: false })];
+  Module({ imports })(ProcguardHostRoot);
+  const app = await NestFactory.create(ProcguardHostRoot, new FastifyAdapter(), { abortOnError: false });
+  const prefix = options.globalPrefix.replace(/^\/+|\/+$/g, '');
+  if (prefix) app.setGlobalPrefix(prefix);
+  const healthRoutes = lastDeclaration()?.features.health === true;
+  const healthPath = healthRoutes ? `${prefix ? `/${prefix}` : ''}/health` : null;
+  registerHostCheck(app.getHttpAdapter().getInstance(), HostAllowList.fromSettings(settings));
+  if (healthPath) registerLivenessRoute(app.getHttpAdapter().getInstance(), `${healthPath}/live`);
   const lifecycle = app.get(ApplicationLifecycleService);
   const drainer = new HttpDrainer(app.getHttpServer());
   lifecycle.registerShutdownStep({
     name: 'drain HTTP connections',
     order: SHUTDOWN_ORDER.drainHttp,
     run: async () => {
-      const budget = Math.max(env.SHUTDOWN_TIMEOUT_MS / 2, env.SHUTDOWN_TIMEOUT_MS - RESERVED_FOR_LATER_STEPS_MS);
+      const budget = Math.max(settings.SHUTDOWN_TIMEOUT_MS / 2, settings.SHUTDOWN_TIMEOUT_MS - RESERVED_FOR_LATER_STEPS_MS);
       const { forced } = await drainer.drain(budget);
       // Reported as a failed step, so the exit code says the shutdown was forced.
       if (forced > 0) throw new Error(`${forced} connection(s) still busy at the deadline were cut`);
     },
   });
   lifecycle.registerShutdownStep({ name: 'close Nest application', order: SHUTDOWN_ORDER.closeApplication, run: () => app.close() });
-  lifecycle.registerShutdownStep({
-    name: 'close database',
-    order: SHUTDOWN_ORDER.closeDatabase,
-    run: () => app.get<IDatabase>(DATABASE).close(),
-  });
-  const server = { app, lifecycle };
+  const database = optional<IDatabase>(app, DATABASE);
+  if (database) lifecycle.registerShutdownStep({ name: 'close database', order: SHUTDOWN_ORDER.closeDatabase, run: () => database.close() });
+  const server = { app, lifecycle, healthPath };
   try {
-    await app.listen({ port: env.PORT, host: env.HOST });
+    await options.configure?.(app);
+    await app.listen(settings.PORT, settings.HOST);
   } catch (error) {
-    await lifecycle.shutdown('listen failed', env.SHUTDOWN_TIMEOUT_MS);
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(env.HOST, env.PORT);
+    await lifecycle.shutdown('listen failed', settings.SHUTDOWN_TIMEOUT_MS);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(settings.HOST, settings.PORT);
     throw error;
   }
   return server;
+}
+
+function optional<T>(app: INestApplication, token: symbol): T | null {
+  try {
+    return app.get<T>(token, { strict: false });
+  } catch {
+    return null;
+  }
 }

@@ -14,6 +14,14 @@ export interface StartupConfig {
   readonly warnings: readonly string[];
 }
 
+/** Which features the checks apply to (the module's; all for the server). */
+export interface StartupFeatures {
+  readonly supervisor: boolean | 'service';
+  readonly database: boolean;
+}
+
+const ALL: StartupFeatures = { supervisor: true, database: true };
+
 /** A start-up configuration mistake of the user's; `message` lists each problem. */
 export class StartupConfigError extends Error {
   readonly code = 'INVALID_CONFIGURATION';
@@ -30,10 +38,11 @@ export class StartupConfigError extends Error {
  *
  * @throws InvalidProcessConfigError, StartupConfigError
  */
-export function readStartupConfig(env: AppEnv): StartupConfig {
-  const specs = processConfigSource(env.PROCESSES_CONFIG, env.PROCESSES_CONFIG_EXPLICIT).load();
-  const problems = undeclaredNames('READY_REQUIRES', env.READY_REQUIRES, specs);
-  const database = databasePathProblem(env.DATABASE_PATH);
+export function readStartupConfig(env: AppEnv, features: StartupFeatures = ALL): StartupConfig {
+  // Without the supervisor the process config is not read at all: the host did not ask for agents.
+  const specs = features.supervisor ? processConfigSource(env.PROCESSES_CONFIG, env.PROCESSES_CONFIG_EXPLICIT).load() : [];
+  const problems = features.supervisor ? undeclaredNames('READY_REQUIRES', env.READY_REQUIRES, specs) : [];
+  const database = features.database ? databasePathProblem(env.DATABASE_PATH) : null;
   if (database) problems.push(`DATABASE_PATH ${env.DATABASE_PATH} ${database}`);
   if (problems.length > 0) throw new StartupConfigError(problems);
   return { specs, warnings: killTimeoutWarnings(specs, env.SHUTDOWN_TIMEOUT_MS) };
@@ -43,9 +52,14 @@ export function readStartupConfig(env: AppEnv): StartupConfig {
  * {@link readStartupConfig}, or the problems on stderr (no stack trace) and exit code 2
  * after `release` (the lock) has run.
  */
-export function startupConfigOrExit(env: AppEnv, release: () => void, warn: (message: string) => void): StartupConfig {
+export function startupConfigOrExit(
+  env: AppEnv,
+  release: () => void,
+  warn: (message: string) => void,
+  features: StartupFeatures = ALL,
+): StartupConfig {
   try {
-    const config = readStartupConfig(env);
+    const config = readStartupConfig(env, features);
     for (const warning of config.warnings) warn(warning);
     return config;
   } catch (error) {

@@ -45,11 +45,15 @@ export class EnvValidationError extends Error {
 
 type Raw = Record<string, unknown>;
 
+/** How a problem names a setting: the variable's name, or the code option that set it. */
+export type SettingLabel = (variable: string) => string;
+
 /**
- * Validates and defaults the environment. Used by @nestjs/config's `validate`
- * and, before Nest loads, by the start-up guard: one set of rules for both.
+ * Validates and defaults the environment: one set of rules for the bootstrap (before
+ * Nest loads) and for the module's settings. `label` names a value that came from an
+ * option in code by that option, so the message points at what the user wrote.
  */
-export function validateEnv(raw: Raw, cwd: string = process.cwd()): AppEnv {
+export function validateEnv(raw: Raw, cwd: string = process.cwd(), label: SettingLabel = (name) => name): AppEnv {
   const problems: string[] = [];
   const text = (name: string): string | undefined => {
     const value = raw[name];
@@ -60,7 +64,7 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd()): AppEnv {
     const value = text(name);
     if (value === undefined) return fallback;
     if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-      problems.push(`${name}="${value}" must be a whole number from ${min} to ${max}`);
+      problems.push(`${label(name)}="${value}" must be a whole number from ${min} to ${max}`);
       return fallback;
     }
     return Number(value);
@@ -68,7 +72,7 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd()): AppEnv {
   const path = (name: string, fallback: string): string => {
     const given = text(name);
     // Only a value the user set is blamed: a default derived from a bad DATA_DIR is not a problem of its own.
-    if (given?.includes('\0')) problems.push(`${name} must not contain a NUL byte`);
+    if (given?.includes('\0')) problems.push(`${label(name)} must not contain a NUL byte`);
     const value = given ?? fallback;
     return isAbsolute(value) ? value : resolve(cwd, value);
   };
@@ -76,7 +80,7 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd()): AppEnv {
   const PORT = int('PORT', 3000, 1, 65535);
   const HOST = text('HOST') ?? '127.0.0.1';
   if (isIP(HOST) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(HOST)) {
-    problems.push(`HOST="${HOST}" must be an IP address or a host name`);
+    problems.push(`${label('HOST')}="${HOST}" must be an IP address or a host name`);
   }
   const DATA_DIR = path('DATA_DIR', './data');
   const env: AppEnv = {
@@ -88,15 +92,15 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd()): AppEnv {
     SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 5000, 100, 600000),
     PROCESSES_CONFIG: path('PROCESSES_CONFIG', './config/processes.yaml'),
     PROCESSES_CONFIG_EXPLICIT: text('PROCESSES_CONFIG') !== undefined,
-    API_TOKEN: token(text('API_TOKEN'), problems),
-    READY_REQUIRES: nameList('READY_REQUIRES', text('READY_REQUIRES'), problems),
+    API_TOKEN: token(text('API_TOKEN'), problems, label('API_TOKEN')),
+    READY_REQUIRES: nameList(label('READY_REQUIRES'), text('READY_REQUIRES'), problems),
     EVENT_RETENTION: int('EVENT_RETENTION', 1000, 10, 1_000_000),
     EVENTS_FILE: path('EVENTS_FILE', resolve(DATA_DIR, 'events.jsonl')),
     RECONCILE_INTERVAL_MS: int('RECONCILE_INTERVAL_MS', 5000, 10, 3_600_000),
     SSE_HEARTBEAT_MS: int('SSE_HEARTBEAT_MS', 15000, 100, 600_000),
     SSE_MAX_STREAMS: int('SSE_MAX_STREAMS', 32, 1, 10_000),
     SSE_SLOW_CLIENT_TIMEOUT_MS: int('SSE_SLOW_CLIENT_TIMEOUT_MS', 30_000, 100, 600_000),
-    ALLOWED_HOSTS: hostList(text('ALLOWED_HOSTS'), problems),
+    ALLOWED_HOSTS: hostList(text('ALLOWED_HOSTS'), problems, label('ALLOWED_HOSTS')),
   };
   if (problems.length > 0) throw new EnvValidationError(problems);
   return env;
@@ -104,11 +108,11 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd()): AppEnv {
 
 const MIN_TOKEN_LENGTH = 16;
 
-function token(value: string | undefined, problems: string[]): string | null {
+function token(value: string | undefined, problems: string[], name: string): string | null {
   if (value === undefined) return null;
   // The value itself is never echoed: it is a secret.
   if (value.length < MIN_TOKEN_LENGTH || /\s/.test(value)) {
-    problems.push(`API_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters with no spaces`);
+    problems.push(`${name} must be at least ${MIN_TOKEN_LENGTH} characters with no spaces`);
   }
   return value;
 }
@@ -126,16 +130,16 @@ function nameList(name: string, value: string | undefined, problems: string[]): 
 /** `name`, `name:port`, `1.2.3.4[:port]`, `[v6][:port]`, or `*` alone. */
 const HOST_ENTRY = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
 
-function hostList(value: string | undefined, problems: string[]): string[] {
+function hostList(value: string | undefined, problems: string[], name: string): string[] {
   if (value === undefined) return [];
   const entries = value.split(',').map((h) => h.trim()).filter(Boolean);
   for (const entry of entries) {
     const match = HOST_ENTRY.exec(entry);
     const port = match?.[1] === undefined ? 1 : Number(match[1]);
     if (entry !== '*' && (!match || port < 1 || port > 65535)) {
-      problems.push(`ALLOWED_HOSTS entry "${entry.slice(0, 80)}" must be a host name or address with an optional :port, or *`);
+      problems.push(`${name} entry "${entry.slice(0, 80)}" must be a host name or address with an optional :port, or *`);
     }
   }
-  if (entries.includes('*') && entries.length > 1) problems.push('ALLOWED_HOSTS="*" must stand alone');
+  if (entries.includes('*') && entries.length > 1) problems.push(`${name}="*" must stand alone`);
   return entries;
 }

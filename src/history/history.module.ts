@@ -1,5 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { SETTINGS, type ProcguardSettings } from '../config/settings.js';
 import type { Database } from 'better-sqlite3';
 import { STORAGE_HEALTH } from '../lifecycle/application/lifecycle.tokens.js';
 import type { IStorageHealth } from '../lifecycle/application/ports/storage-health.port.js';
@@ -26,21 +26,18 @@ import { HistoryController } from './presentation/history.controller.js';
     },
     {
       provide: EVENT_SINKS,
-      inject: [ConfigService, STORAGE_HEALTH],
-      useFactory: (config: ConfigService, storage: IStorageHealth) => {
+      inject: [SETTINGS, STORAGE_HEALTH],
+      useFactory: (settings: ProcguardSettings, storage: IStorageHealth) => {
         const logger = new Logger('EventLog');
-        return [new JsonLinesEventSink(config.getOrThrow<string>('EVENTS_FILE'), undefined, { storage, log: (m) => logger.warn(m) })];
+        return [new JsonLinesEventSink(settings.EVENTS_FILE, undefined, { storage, log: (m) => logger.warn(m) })];
       },
     },
-    { provide: EVENT_RETENTION, inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow<number>('EVENT_RETENTION') },
-    { provide: SSE_HEARTBEAT_MS, inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow<number>('SSE_HEARTBEAT_MS') },
+    { provide: EVENT_RETENTION, inject: [SETTINGS], useFactory: (s: ProcguardSettings) => s.EVENT_RETENTION },
+    { provide: SSE_HEARTBEAT_MS, inject: [SETTINGS], useFactory: (s: ProcguardSettings) => s.SSE_HEARTBEAT_MS },
     {
       provide: SSE_LIMITS,
-      inject: [ConfigService],
-      useFactory: (c: ConfigService): SseLimits => ({
-        maxStreams: c.getOrThrow<number>('SSE_MAX_STREAMS'),
-        slowClientTimeoutMs: c.getOrThrow<number>('SSE_SLOW_CLIENT_TIMEOUT_MS'),
-      }),
+      inject: [SETTINGS],
+      useFactory: (s: ProcguardSettings): SseLimits => ({ maxStreams: s.SSE_MAX_STREAMS, slowClientTimeoutMs: s.SSE_SLOW_CLIENT_TIMEOUT_MS }),
     },
     EventRecorder,
     EventStreamsRegistry,

@@ -1,11 +1,8 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { ApplicationLifecycleService } from './application/application-lifecycle.service.js';
-import { HealthController } from './presentation/health.controller.js';
 
+/** The lifecycle state machine and shutdown steps every feature registers with. */
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false })],
-  controllers: [HealthController],
   providers: [ApplicationLifecycleService],
   exports: [ApplicationLifecycleService],
 })

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { Global, Logger, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AppEnv } from '../config/env.validation.js';
+import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/common';
+import { SETTINGS, type ProcguardSettings } from '../config/settings.js';
+import { procguardContext } from '../module/procguard-context.js';
 import { AGENT_STATS, FILE_SYSTEM, INSTANCE_ID, STORAGE_HEALTH } from '../lifecycle/application/lifecycle.tokens.js';
 import type { IStorageHealth } from '../lifecycle/application/ports/storage-health.port.js';
 import type { IFileSystem } from '../lifecycle/application/ports/file-system.port.js';
@@ -15,6 +15,7 @@ import {
   OUTPUT_STORE,
   PROCESS_CONFIG_SOURCE,
   PROCESS_LAUNCHER,
+  PROCESS_SPECS,
   READINESS_PROBE,
   RECONCILE_INTERVAL,
   STRAY_PROCESS_FINDER,
@@ -34,31 +35,16 @@ import { InvalidProcessConfigError } from './domain/supervisor.errors.js';
 import { RotatingOutputStore } from './infrastructure/rotating-output.store.js';
 import { ProcessesController } from './presentation/processes.controller.js';
 
-const env = (config: ConfigService) => ({
-  dataDir: config.getOrThrow<AppEnv['DATA_DIR']>('DATA_DIR'),
-  configPath: config.getOrThrow<AppEnv['PROCESSES_CONFIG']>('PROCESSES_CONFIG'),
-  explicit: config.getOrThrow<AppEnv['PROCESSES_CONFIG_EXPLICIT']>('PROCESSES_CONFIG_EXPLICIT'),
-});
-
 /** This backend's identity in its children's owner marker. */
 const OWNER = Symbol('OwnerMarker');
 
-/**
- * Supervision. The specs it starts with (PROCESS_SPECS) are read and validated before Nest
- * loads, by the bootstrap, and handed in with `processSpecsModule` (process-specs.module.ts):
- * an invalid file is a configuration error (exit 2) that never reaches the app.
- */
-@Global()
-@Module({
-  imports: [LifecycleModule],
-  controllers: [ProcessesController],
-  providers: [
+const providers: Provider[] = [
     {
       // Who this backend is, as every child's marker says: data directory, instance, PID and start time.
       provide: OWNER,
-      inject: [ConfigService, INSTANCE_ID],
-      useFactory: (config: ConfigService, instanceId: string): Omit<OwnerMarker, 'name'> => ({
-        dataDirKey: dataDirKey(env(config).dataDir),
+      inject: [SETTINGS, INSTANCE_ID],
+      useFactory: (settings: ProcguardSettings, instanceId: string): Omit<OwnerMarker, 'name'> => ({
+        dataDirKey: dataDirKey(settings.DATA_DIR),
         instanceId,
         backendPid: process.pid,
         // Only /proc's clock-tick count fits the marker; elsewhere (ps's date) it is unknown.
@@ -78,26 +64,26 @@ const OWNER = Symbol('OwnerMarker');
     { provide: READINESS_PROBE, useClass: NetReadinessProbe },
     {
       provide: OUTPUT_STORE,
-      inject: [ConfigService, STORAGE_HEALTH],
-      useFactory: (config: ConfigService, storage: IStorageHealth) => {
+      inject: [SETTINGS, STORAGE_HEALTH],
+      useFactory: (settings: ProcguardSettings, storage: IStorageHealth) => {
         const logger = new Logger('ProcessOutput');
-        return new RotatingOutputStore({ dir: join(env(config).dataDir, 'logs'), storage, log: (m) => logger.warn(m) });
+        return new RotatingOutputStore({ dir: join(settings.DATA_DIR, 'logs'), storage, log: (m) => logger.warn(m) });
       },
     },
     {
       provide: CHILD_REGISTRY,
-      inject: [ConfigService, FILE_SYSTEM, STORAGE_HEALTH],
-      useFactory: (config: ConfigService, fs: IFileSystem, storage: IStorageHealth) => {
+      inject: [SETTINGS, FILE_SYSTEM, STORAGE_HEALTH],
+      useFactory: (settings: ProcguardSettings, fs: IFileSystem, storage: IStorageHealth) => {
         const logger = new Logger('ChildRegistry');
-        return new JsonChildRegistry(join(env(config).dataDir, 'children.json'), fs, (m) => logger.warn(m), storage);
+        return new JsonChildRegistry(join(settings.DATA_DIR, 'children.json'), fs, (m) => logger.warn(m), storage);
       },
     },
     {
       provide: PROCESS_CONFIG_SOURCE,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService): IProcessConfigSource => {
-        const source = processConfigSource(env(config).configPath, env(config).explicit);
-        const required = config.get<string[]>('READY_REQUIRES') ?? [];
+      inject: [SETTINGS],
+      useFactory: (settings: ProcguardSettings): IProcessConfigSource => {
+        const source = processConfigSource(settings.PROCESSES_CONFIG, settings.PROCESSES_CONFIG_EXPLICIT);
+        const required = settings.READY_REQUIRES;
         // A reload that drops a name readiness waits for would hold it at 503 for ever:
         // the file is refused as a whole, as it is at start (there: exit 2).
         const load = () => {
@@ -116,14 +102,40 @@ const OWNER = Symbol('OwnerMarker');
     },
     {
       provide: RECONCILE_INTERVAL,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => config.getOrThrow<number>('RECONCILE_INTERVAL_MS'),
+      inject: [SETTINGS],
+      useFactory: (settings: ProcguardSettings) => settings.RECONCILE_INTERVAL_MS,
+    },
+    {
+      // bootstrap() read and checked the file before Nest loaded (a mistake exits 2 there);
+      // only when the module's options name another file (forRootAsync) is it read here.
+      provide: PROCESS_SPECS,
+      inject: [SETTINGS, PROCESS_CONFIG_SOURCE],
+      useFactory: (settings: ProcguardSettings, source: IProcessConfigSource) => {
+        const checked = procguardContext().specs;
+        return Object.freeze([...(checked?.path === settings.PROCESSES_CONFIG ? checked.specs : source.load())]);
+      },
     },
     ProcessManager,
     SupervisorStats,
     { provide: AGENT_STATS, useExisting: SupervisorStats },
     SupervisorBootstrap,
-  ],
-  exports: [ProcessManager, AGENT_STATS],
-})
-export class SupervisorModule {}
+];
+
+/**
+ * Supervision of the agents the process config declares, with the `/processes` routes
+ * when `routes` is set. The specs come checked from bootstrap() (PROCESS_SPECS).
+ */
+@Module({})
+export class SupervisorModule {
+  static register(options: { readonly routes: boolean }): DynamicModule {
+    return {
+      module: SupervisorModule,
+      // Global: health's agents indicator and the history find the manager without importing supervision.
+      global: true,
+      imports: [LifecycleModule],
+      controllers: options.routes ? [ProcessesController] : [],
+      providers,
+      exports: [ProcessManager, AGENT_STATS],
+    };
+  }
+}

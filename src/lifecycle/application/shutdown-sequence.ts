@@ -19,6 +19,8 @@ export const SHUTDOWN_ORDER = {
   closeStreams: 50,
   drainHttp: 100,
   stopAgents: 200,
+  /** Where a host's own step goes unless it says otherwise. */
+  hostDefault: 250,
   closeApplication: 300,
   flushEvents: 350,
   closeDatabase: 400,

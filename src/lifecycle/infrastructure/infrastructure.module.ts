@@ -9,39 +9,28 @@ import {
   STORAGE_HEALTH,
 } from '../application/lifecycle.tokens.js';
 import { StorageHealth } from '../application/storage-health.service.js';
-import {
-  ConfigurableModuleClass,
-  MODULE_OPTIONS_TOKEN,
-  type InfrastructureModuleOptions,
-} from './infrastructure.module-definition.js';
+import { procguardContext } from '../../module/procguard-context.js';
 import { NodeFileSystem } from './node-file-system.adapter.js';
 import { NodeProcessRuntime } from './node-process-runtime.adapter.js';
 
-/** Wires the lifecycle ports to their Node adapters and to the lock main.ts already holds. */
+/** Wires the lifecycle ports to their Node adapters and to the lock bootstrap() already holds. */
 @Global()
 @Module({
   providers: [
     { provide: FILE_SYSTEM, useClass: NodeFileSystem },
     { provide: PROCESS_RUNTIME, useClass: NodeProcessRuntime },
     { provide: STORAGE_HEALTH, useFactory: () => new StorageHealth() },
-    {
-      provide: INSTANCE_LOCK_MANAGER,
-      inject: [MODULE_OPTIONS_TOKEN],
-      useFactory: (options: InfrastructureModuleOptions) => options.lockManager,
-    },
-    {
-      provide: HELD_LOCK,
-      inject: [MODULE_OPTIONS_TOKEN],
-      useFactory: (options: InfrastructureModuleOptions) => options.lock,
-    },
+    { provide: INSTANCE_LOCK_MANAGER, useFactory: () => procguardContext().lockManager },
+    { provide: HELD_LOCK, useFactory: () => procguardContext().lock },
     {
       // A dev session's lock names the session; each app it runs gets an id of its own.
       provide: INSTANCE_ID,
-      inject: [MODULE_OPTIONS_TOKEN],
-      useFactory: (options: InfrastructureModuleOptions) =>
-        options.lock.pid === process.pid ? options.lock.instanceId : randomUUID(),
+      useFactory: () => {
+        const { lock } = procguardContext();
+        return lock.pid === process.pid ? lock.instanceId : randomUUID();
+      },
     },
   ],
   exports: [FILE_SYSTEM, PROCESS_RUNTIME, STORAGE_HEALTH, INSTANCE_LOCK_MANAGER, HELD_LOCK, INSTANCE_ID],
 })
-export class InfrastructureModule extends ConfigurableModuleClass {}
+export class InfrastructureModule {}

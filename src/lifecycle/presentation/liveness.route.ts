@@ -8,16 +8,17 @@ interface LivenessReply {
   send(payload: unknown): unknown;
 }
 
+/** Where the server's own liveness route is (its global prefix is `api`). */
 export const LIVENESS_PATH = '/api/health/live';
 const ALIVE = { status: 'ok' };
 
 /**
- * `GET /api/health/live` straight on Fastify. Liveness checks nothing but that
+ * `GET <prefix>/health/live` straight on Fastify. Liveness checks nothing but that
  * the event loop answers, so Nest's guard/pipe/interceptor pipeline would only
  * add cost to the route probes hit most often (measured in docs/benchmarks.md).
  */
-export function registerLivenessRoute(host: RouteHost): void {
-  host.get(LIVENESS_PATH, (_request, reply) => {
+export function registerLivenessRoute(host: RouteHost, path: string = LIVENESS_PATH): void {
+  host.get(path, (_request, reply) => {
     reply.header('cache-control', 'no-store').send(ALIVE);
   });
 }

@@ -1,19 +1,11 @@
 import { ForbiddenException, UnauthorizedException, UnsupportedMediaTypeException, type ExecutionContext } from '@nestjs/common';
-import type { ConfigService } from '@nestjs/config';
 import { isLoopback, MutationAuthGuard } from './mutation-auth.guard.js';
 
-/** The two ConfigService methods the guard uses, over a plain object. */
-function configOf(given: Record<string, unknown>): ConfigService {
-  const values: Record<string, unknown> = { PORT: 3000, ...given };
-  const fake = {
-    get: (key: string) => values[key],
-    getOrThrow: (key: string) => {
-      const value = values[key];
-      if (value === undefined || value === null) throw new Error(`Configuration key "${key}" does not exist`);
-      return value;
-    },
-  };
-  return fake as unknown as ConfigService;
+type GuardSettings = ConstructorParameters<typeof MutationAuthGuard>[0];
+
+/** The settings the guard reads, with the defaults the validator gives. */
+function configOf(given: Partial<GuardSettings>): GuardSettings {
+  return { PORT: 3000, HOST: '127.0.0.1', API_TOKEN: null, ALLOWED_HOSTS: [], ...given };
 }
 
 /** An HTTP context whose request carries `authorization` when given, and any other headers. */

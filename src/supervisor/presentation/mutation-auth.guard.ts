@@ -2,13 +2,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import {
   ForbiddenException,
+  Inject,
   Injectable,
   UnauthorizedException,
   UnsupportedMediaTypeException,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { SETTINGS, type ProcguardSettings } from '../../config/settings.js';
 import { HostAllowList } from '../../lifecycle/presentation/host-allow-list.js';
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -25,15 +26,11 @@ export class MutationAuthGuard implements CanActivate {
   private readonly host: string;
   private readonly allowList: HostAllowList;
 
-  constructor(config: ConfigService) {
-    const token = config.get<string | null>('API_TOKEN') ?? null;
+  constructor(@Inject(SETTINGS) settings: Pick<ProcguardSettings, 'API_TOKEN' | 'HOST' | 'PORT' | 'ALLOWED_HOSTS'>) {
+    const token = settings.API_TOKEN;
     this.tokenDigest = token === null ? null : digest(token);
-    this.host = config.getOrThrow<string>('HOST');
-    this.allowList = HostAllowList.fromSettings({
-      HOST: this.host,
-      PORT: config.getOrThrow<number>('PORT'),
-      ALLOWED_HOSTS: config.get<readonly string[]>('ALLOWED_HOSTS') ?? [],
-    });
+    this.host = settings.HOST;
+    this.allowList = HostAllowList.fromSettings(settings);
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -1,0 +1,163 @@
+import { EnvValidationError } from '../config/env.validation.js';
+import { resolveSettings, type ProcguardSettings } from '../config/settings.js';
+import { EXIT } from '../exit-codes.js';
+import { lastDeclaration } from '../module/module-declaration.js';
+import { setProcguardContext, type ProcguardContext } from '../module/procguard-context.js';
+import { moduleOverrides, ProcguardOptionsError } from '../module/procguard-module.options.js';
+import { InvalidProcessConfigError } from '../supervisor/domain/supervisor.errors.js';
+import { bootstrapOptionProblems, bootstrapOverrides, platformOf, type BootstrapOptions } from './bootstrap-options.js';
+import type { HeldInstanceLock } from './instance-guard.js';
+import { loadRootModule, RootModuleNotFoundError } from './load-root-module.js';
+import { ShutdownOnSignal } from './shutdown-on-signal.js';
+import { acquireOrExit } from './start-guard.js';
+import { StartupConfigError, startupConfigOrExit } from './startup-config.js';
+import { terminalHungUp } from './terminal-hangup.js';
+import { dropOutputToALostTerminal } from './terminal-output.js';
+
+const log = (level: 'log' | 'warn' | 'error', message: string) =>
+  console[level](`[procguard] ${process.pid} ${new Date().toISOString()} ${level.toUpperCase()} ${message}`);
+
+function exitBadConfig(problems: readonly string[]): never {
+  console.error(new EnvValidationError(problems).message);
+  process.exit(EXIT.badConfig);
+}
+
+/** A mistake of the user's in settings, options or config: a message, exit 2, no stack trace. */
+const isConfigMistake = (error: unknown): error is Error =>
+  error instanceof EnvValidationError ||
+  error instanceof ProcguardOptionsError ||
+  error instanceof InvalidProcessConfigError ||
+  error instanceof StartupConfigError ||
+  error instanceof RootModuleNotFoundError;
+
+/**
+ * Runs a Nest app as the one instance of its data directory, for the whole life of the
+ * process, and exits it with the documented codes (docs/operations.md):
+ *
+ * 1. validates the options and environment (exit 2 naming each problem);
+ * 2. takes the instance lock with nothing of Nest loaded, or prints who holds it and
+ *    exits 3 (6 for an unusable data directory);
+ * 3. only then calls `options.module()` to load the host's root module, checks the
+ *    module's settings and process config (exit 2), creates the app on the chosen
+ *    platform and listens (exit 4 if the port is taken), and starts the agents;
+ * 4. owns SIGTERM/SIGINT (graceful stop; a deliberate second one forces) and SIGHUP
+ *    (reload), and shuts down in order: readiness 503, SSE closed, keep-alive drain,
+ *    agents stopped, the host's steps, Nest closed, database closed, lock released.
+ *
+ * Exit 0 after a clean stop, 1 when a step failed or the stop was forced, 5 when the
+ * lock was compromised while running.
+ * @returns once the server listens; the process exits when it stops.
+ */
+export async function bootstrap(options: BootstrapOptions): Promise<void> {
+  const env = options.env ?? process.env;
+  const overrides = bootstrapOverrides(options);
+  const optionProblems = bootstrapOptionProblems(options, env);
+  let settings: ProcguardSettings;
+  try {
+    settings = resolveSettings(env, overrides);
+  } catch (error) {
+    if (!(error instanceof EnvValidationError)) throw error;
+    exitBadConfig([...optionProblems, ...error.problems]);
+  }
+  if (optionProblems.length > 0) exitBadConfig(optionProblems);
+  const platform = platformOf(options, env);
+
+  let exitCode: number = EXIT.ok;
+  let held: HeldInstanceLock | null = null;
+  let emergencyStop: (() => void) | null = null;
+  const shutdown = new ShutdownOnSignal({
+    timeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
+    forceRelease: () => {
+      // Children first: a forced exit must not leave agents running without their backend.
+      emergencyStop?.();
+      held?.lockManager.releaseLockSync();
+    },
+    exit: (code) => process.exit(code),
+    log: (message) => log('warn', message),
+  });
+  shutdown.listen(['SIGTERM', 'SIGINT']);
+  dropOutputToALostTerminal();
+  let reload: (() => Promise<void>) | null = null;
+  process.on('SIGHUP', () => {
+    if (terminalHungUp()) {
+      log('warn', 'SIGHUP: the terminal is gone; shutting down');
+      shutdown.trigger('SIGHUP (terminal closed)');
+    } else if (reload && !shutdown.isShuttingDown) {
+      log('log', 'SIGHUP: reloading');
+      void reload();
+    } else {
+      log('warn', 'SIGHUP ignored: not running yet, or shutting down');
+    }
+  });
+  process.on('uncaughtException', (error) => {
+    log('error', `Uncaught exception: ${error.stack ?? error.message}`);
+    exitCode = EXIT.failure;
+    shutdown.trigger('uncaught exception');
+  });
+
+  held = await acquireOrExit(settings, 'server', (level, message) => log(level, message), (error) => {
+    log('error', `${error.message}. This instance can no longer be sure it is alone; shutting down.`);
+    exitCode = EXIT.lockCompromised;
+    shutdown.trigger('lock compromised');
+  });
+  const lock = held;
+  const failStart = (error: unknown): never => {
+    lock.lockManager.releaseLockSync();
+    if (isConfigMistake(error)) {
+      console.error(`procguard: ${error.message}`);
+      process.exit(EXIT.badConfig);
+    }
+    if ((error as { code?: string }).code === 'PORT_IN_USE') {
+      log('error', (error as Error).message);
+      process.exit(EXIT.portInUse);
+    }
+    log('error', `Start-up failed: ${(error as Error).stack ?? String(error)}`);
+    process.exit(EXIT.failure);
+  };
+  log('log', `Holding the instance lock of ${settings.DATA_DIR}; starting the server`);
+
+  // The host's code is loaded only now, with the lock held: a refused duplicate never ran it.
+  const rootModule = await loadRootModule(options.module, options.exportName).catch(failStart);
+  const declaration = lastDeclaration();
+  let specs: ProcguardContext['specs'] = null;
+  if (declaration?.options) {
+    // forRoot: the module's settings are known, so every mistake is reported before Nest loads.
+    let full: ProcguardSettings;
+    try {
+      full = resolveSettings(env, [...overrides, ...moduleOverrides(declaration.options)]);
+    } catch (error) {
+      return failStart(error);
+    }
+    const checked = startupConfigOrExit(full, () => lock.lockManager.releaseLockSync(), (message) => log('warn', message), declaration.features);
+    specs = { path: full.PROCESSES_CONFIG, specs: checked.specs };
+  }
+  setProcguardContext({ lockManager: held.lockManager, lock: held.lock, env, overrides, specs });
+
+  const { createServer } = await import('./server.js');
+  try {
+    const server = await createServer({
+      rootModule,
+      declared: declaration !== null,
+      platform,
+      globalPrefix: options.globalPrefix ?? 'api',
+      configure: options.configure,
+      settings,
+    });
+    reload = () => server.lifecycle.reload();
+    emergencyStop = () => server.lifecycle.emergencyStop();
+    shutdown.attach(async (reason) => {
+      const report = await server.lifecycle.shutdown(reason, settings.SHUTDOWN_TIMEOUT_MS);
+      return report.ok ? exitCode : EXIT.failure;
+    });
+    log('log', `Listening on http://${settings.HOST}:${settings.PORT} (${platform}; health: ${server.healthPath ?? 'off'}), data in ${settings.DATA_DIR}`);
+    // Agents start only now that the port is ours and a signal during boot has
+    // begun shutdown (attach ran it): then startup() starts nothing.
+    server.lifecycle.startup().catch((error: Error) => {
+      log('error', `Start-up failed: ${error.message}`);
+      exitCode = EXIT.failure;
+      shutdown.trigger('start-up failed');
+    });
+  } catch (error) {
+    failStart(error);
+  }
+}

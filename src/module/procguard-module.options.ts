@@ -1,0 +1,116 @@
+import type { SettingOverride } from '../config/settings.js';
+
+/**
+ * Settings of {@link ProcguardModule}. Each one left out is read from its environment
+ * variable (named beside it), then from the default the README documents.
+ */
+export interface ProcguardModuleOptions {
+  /** Process config file, YAML or JSON (`PROCESSES_CONFIG`, default `./config/processes.yaml`; a missing default file means no processes). */
+  readonly processesConfig?: string;
+  /** Bearer token the mutating routes require (`API_TOKEN`; at least 16 characters). `null`: none. */
+  readonly apiToken?: string | null;
+  /** Process names readiness waits for (`READY_REQUIRES`). */
+  readonly readyRequires?: readonly string[];
+  /** SQLite file (`DATABASE_PATH`, default `<dataDir>/app.db`). */
+  readonly databasePath?: string;
+  /** JSON-lines copy of the event log (`EVENTS_FILE`, default `<dataDir>/events.jsonl`). */
+  readonly eventsFile?: string;
+  /** Events kept per process (`EVENT_RETENTION`, default 1000). */
+  readonly eventRetention?: number;
+  /** Reconciler period in ms (`RECONCILE_INTERVAL_MS`, default 5000). */
+  readonly reconcileIntervalMs?: number;
+  /** Comment line on idle SSE streams, ms (`SSE_HEARTBEAT_MS`, default 15000). */
+  readonly sseHeartbeatMs?: number;
+  /** Concurrent event streams; one more answers 503 (`SSE_MAX_STREAMS`, default 32). */
+  readonly sseMaxStreams?: number;
+  /** A stream client that reads nothing this long is dropped, ms (`SSE_SLOW_CLIENT_TIMEOUT_MS`, default 30000). */
+  readonly sseSlowClientTimeoutMs?: number;
+}
+
+/**
+ * What the module adds to the host app; each is on unless turned off. Fixed where the
+ * module is imported (they decide which controllers exist), so also in `forRootAsync`.
+ */
+export interface ProcguardFeatures {
+  /**
+   * `true`: `GET <prefix>/health`, `/health/ready`, `/health/live` and the indicators;
+   * `'indicators'`: only {@link ProcguardHealthIndicators}, for a host with its own health route;
+   * `false`: neither.
+   */
+  readonly health?: boolean | 'indicators';
+  /** `true`: agents from the process config and `/processes` routes; `'service'`: agents and {@link ProcguardSupervisor}, no routes. Needs `database`. */
+  readonly supervisor?: boolean | 'service';
+  /** The event log: `/events` (SSE) and `/history`. Needs `database`. */
+  readonly history?: boolean;
+  /** The SQLite database (WAL) that keeps desired state and events. */
+  readonly database?: boolean;
+}
+
+/** Features with their defaults applied. */
+export type ResolvedFeatures = Required<ProcguardFeatures>;
+
+export const DEFAULT_FEATURES: ResolvedFeatures = { health: true, supervisor: true, history: true, database: true };
+
+const OPTION_VARIABLES: Record<keyof ProcguardModuleOptions, string> = {
+  processesConfig: 'PROCESSES_CONFIG',
+  apiToken: 'API_TOKEN',
+  readyRequires: 'READY_REQUIRES',
+  databasePath: 'DATABASE_PATH',
+  eventsFile: 'EVENTS_FILE',
+  eventRetention: 'EVENT_RETENTION',
+  reconcileIntervalMs: 'RECONCILE_INTERVAL_MS',
+  sseHeartbeatMs: 'SSE_HEARTBEAT_MS',
+  sseMaxStreams: 'SSE_MAX_STREAMS',
+  sseSlowClientTimeoutMs: 'SSE_SLOW_CLIENT_TIMEOUT_MS',
+};
+
+/** Thrown where the module is declared or its options resolved: names the option and the reason. */
+export class ProcguardOptionsError extends Error {
+  readonly code = 'INVALID_PROCGUARD_OPTIONS';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid procguard options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ProcguardOptionsError';
+  }
+}
+
+/** The module's options as overrides of their variables; an unknown key is refused by name. */
+export function moduleOverrides(options: object): SettingOverride[] {
+  const unknown = Object.keys(options).filter((key) => !(key in OPTION_VARIABLES));
+  if (unknown.length > 0) {
+    throw new ProcguardOptionsError(
+      unknown.map((key) => `ProcguardModule option ${key} is not an option (known: ${Object.keys(OPTION_VARIABLES).join(', ')})`),
+    );
+  }
+  return Object.entries(OPTION_VARIABLES).map(([option, variable]) => ({
+    variable,
+    label: `ProcguardModule option ${option}`,
+    value: (options as Record<string, unknown>)[option],
+  }));
+}
+
+/** Defaults applied; a feature that needs another that is off is refused by name. */
+export function resolveFeatures(given: ProcguardFeatures): ResolvedFeatures {
+  const features: ResolvedFeatures = { ...DEFAULT_FEATURES, ...stripUndefined(given) };
+  const problems: string[] = [];
+  const allowed: Record<keyof ProcguardFeatures, readonly unknown[]> = {
+    health: [true, false, 'indicators'],
+    supervisor: [true, false, 'service'],
+    history: [true, false],
+    database: [true, false],
+  };
+  for (const [name, values] of Object.entries(allowed) as [keyof ProcguardFeatures, readonly unknown[]][]) {
+    if (!values.includes(features[name])) {
+      problems.push(`ProcguardModule feature ${name}=${JSON.stringify(features[name])} must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`);
+    }
+  }
+  if (!features.database) {
+    if (features.supervisor) problems.push('ProcguardModule feature supervisor needs database (it keeps desired state there): set database: true or supervisor: false');
+    if (features.history) problems.push('ProcguardModule feature history needs database (events are stored there): set database: true or history: false');
+  }
+  if (problems.length > 0) throw new ProcguardOptionsError(problems);
+  return features;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
