@@ -17,8 +17,8 @@ import { dropOutputToALostTerminal } from './terminal-output.js';
 const log = (level: 'log' | 'warn' | 'error', message: string) =>
   console[level](`[procguard] ${process.pid} ${new Date().toISOString()} ${level.toUpperCase()} ${message}`);
 
-function exitBadConfig(problems: readonly string[]): never {
-  console.error(new EnvValidationError(problems).message);
+function exitBadConfig(error: EnvValidationError): never {
+  console.error(error.message);
   process.exit(EXIT.badConfig);
 }
 
@@ -57,9 +57,10 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
     settings = resolveSettings(env, overrides);
   } catch (error) {
     if (!(error instanceof EnvValidationError)) throw error;
-    exitBadConfig([...optionProblems, ...error.problems]);
+    const fromCode = optionProblems.length > 0 || error.message.startsWith('Invalid settings');
+    exitBadConfig(new EnvValidationError([...optionProblems, ...error.problems], fromCode ? 'settings' : 'environment'));
   }
-  if (optionProblems.length > 0) exitBadConfig(optionProblems);
+  if (optionProblems.length > 0) exitBadConfig(new EnvValidationError(optionProblems, 'settings'));
   const platform = platformOf(options, env);
 
   let exitCode: number = EXIT.ok;

@@ -37,8 +37,12 @@ export interface AppEnv {
 /** Thrown with every problem at once, each naming the variable and the reason. */
 export class EnvValidationError extends Error {
   readonly code = 'INVALID_ENVIRONMENT';
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(
+    readonly problems: readonly string[],
+    /** `settings` when some came from options in code rather than the environment. */
+    what: 'environment' | 'settings' = 'environment',
+  ) {
+    super(`Invalid ${what}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'EnvValidationError';
   }
 }

@@ -1,4 +1,4 @@
-import { validateEnv, type AppEnv } from './env.validation.js';
+import { EnvValidationError, validateEnv, type AppEnv } from './env.validation.js';
 
 /** The resolved settings of this instance (environment, then options given in code). */
 export type ProcguardSettings = AppEnv;
@@ -29,5 +29,10 @@ export function resolveSettings(env: NodeJS.ProcessEnv, overrides: readonly Sett
     raw[variable] = Array.isArray(value) ? value.join(',') : value === null ? '' : String(value);
     labels.set(variable, label);
   }
-  return validateEnv(raw, cwd, (variable) => labels.get(variable) ?? variable);
+  try {
+    return validateEnv(raw, cwd, (variable) => labels.get(variable) ?? variable);
+  } catch (error) {
+    if (!(error instanceof EnvValidationError) || labels.size === 0) throw error;
+    throw new EnvValidationError(error.problems, 'settings');
+  }
 }
