@@ -25,7 +25,7 @@ export class ProcguardNotBootstrappedError extends Error {
   constructor() {
     super(
       'ProcguardModule needs the instance lock, which bootstrap() takes before Nest loads: ' +
-        "start the app with `bootstrap({ module: () => import('./app.module.js') })` from 'procguard' in main.ts",
+        "start the app with `bootstrap({ module: () => import('./app.module.js') })` from 'procguard/bootstrap' in main.ts",
     );
     this.name = 'ProcguardNotBootstrappedError';
   }
