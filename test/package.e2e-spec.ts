@@ -1,0 +1,166 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { filesUnder, installExampleHost, packPackage, type InstalledHost, type PackedPackage } from './support/example-host.js';
+import { cleanup, freePort, getJson, isAlive, readPidFile, spawnProcess, tempDir, waitExit, waitFor, type Spawned } from './support/harness.js';
+
+/**
+ * The package as a user gets it: `npm pack`, installed by npm into a fresh copy of the
+ * example host (examples/express-host: a plain Nest app on Express that depends on
+ * `procguard` only), built with its own tsc, then used as its operator would.
+ */
+let packed: PackedPackage;
+let host: InstalledHost;
+
+beforeAll(() => {
+  packed = packPackage();
+  host = installExampleHost(packed.tarball);
+  console.log(
+    `procguard tarball: ${(packed.bytes / 1024).toFixed(1)} kB, ${packed.files} files; ` +
+      `npm install into the example: ${host.installMs} ms; its tsc build: ${host.buildMs} ms`,
+  );
+}, 300_000);
+
+afterEach(cleanup);
+
+const RECORD_IMPORTS = join(import.meta.dirname, 'support', 'record-imports.mjs');
+
+function startHost(dataDir: string, port: number, args: string[] = [], env: NodeJS.ProcessEnv = {}): Spawned {
+  return spawnProcess(process.execPath, [...args, 'dist/main.js'], {
+    cwd: host.dir,
+    env: { DATA_DIR: dataDir, PORT: String(port), SHUTDOWN_TIMEOUT_MS: '8000', ...env },
+  });
+}
+
+/** Healthy by the host's own /api/health: lifecycle, database, its worker and its own indicator. */
+async function waitHealthy(proc: Spawned, port: number): Promise<any> {
+  return waitFor(
+    async () => {
+      if (!proc.isRunning()) throw new Error(`exited:\n${proc.output()}`);
+      const health = await getJson(port, '/api/health');
+      return health.status === 200 ? health.body : null;
+    },
+    'the example host to be healthy',
+    30_000,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- output ---\n${proc.output()}`);
+  });
+}
+
+function get(port: number, path: string, agent?: Agent): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const workerPid = async (port: number): Promise<number> =>
+  waitFor(async () => {
+    const [worker] = (await getJson(port, '/api/workers')).body as { name: string; state: string; pid: number | null }[];
+    return worker?.state === 'running' ? worker.pid : null;
+  }, 'the worker to run');
+
+describe('the npm package', () => {
+  it('ships built code with types, README and LICENSE, and nothing else', () => {
+    const installed = join(host.dir, 'node_modules', 'procguard');
+    const files = filesUnder(installed);
+
+    expect(files.filter((f) => !f.startsWith('dist/')).sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
+    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/bootstrap-entry.js', 'dist/bootstrap-entry.d.ts']));
+    expect(files.filter((f) => /\.spec\.|\/testing\/|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
+    // The TSDoc reaches the host's editor.
+    expect(readFileSync(join(installed, 'dist', 'index.d.ts'), 'utf8')).toContain('This file is the whole public API');
+  });
+});
+
+describe('the example host, installed from the tarball', () => {
+  it('serves its own routes and its own /health composed of procguard indicators, and supervises its worker', async () => {
+    const dataDir = tempDir();
+    const port = await freePort();
+    const app = startHost(dataDir, port);
+
+    const health = await waitHealthy(app, port);
+
+    expect(health.info).toEqual({
+      lifecycle: { status: 'up', state: 'running' },
+      database: { status: 'up', schemaVersion: expect.any(Number), journalMode: 'wal' },
+      agents: expect.objectContaining({ status: 'up', active: 1, total: 1 }),
+      greeter: { status: 'up' },
+    });
+    expect((await getJson(port, '/api/')).body).toEqual({ message: 'Hello from the example host', flushed: false });
+    expect(app.output()).toContain('(express;');
+    const first = await workerPid(port);
+    process.kill(first, 'SIGKILL');
+    const second = await waitFor(async () => {
+      const pid = await workerPid(port);
+      return pid !== first ? pid : null;
+    }, 'the supervisor to restart the killed worker');
+    expect(isAlive(second)).toBe(true);
+  });
+
+  it('refuses a second start before its AppModule (or any of Nest) is loaded', async () => {
+    const dataDir = tempDir();
+    const port = await freePort();
+    const app = startHost(dataDir, port);
+    await waitHealthy(app, port);
+    const imports = join(tempDir(), 'imports.txt');
+
+    const second = startHost(dataDir, await freePort(), ['--import', RECORD_IMPORTS], { RECORD_IMPORTS_FILE: imports });
+
+    expect(await waitExit(second, 20_000)).toEqual({ code: 3, signal: null });
+    expect(second.output()).toContain(`pid ${app.pid}`);
+    const loaded = readFileSync(imports, 'utf8').split('\n').filter(Boolean);
+    expect(loaded.some((url) => url.endsWith('/node_modules/procguard/dist/bootstrap-entry.js'))).toBe(true);
+    expect(loaded.filter((url) => url.includes('/app.module.js') || url.includes('/@nestjs/'))).toEqual([]);
+    expect(readPidFile(dataDir).pid).toBe(app.pid);
+  });
+
+  it('on SIGTERM finishes the request in flight, answers keep-alive with Connection: close, runs its own step and exits 0', async () => {
+    const dataDir = tempDir();
+    const port = await freePort();
+    const app = startHost(dataDir, port);
+    await waitHealthy(app, port);
+    const worker = await workerPid(port);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    await get(port, '/api/', agent); // a keep-alive socket, idle when the stop begins
+    const slow = get(port, '/api/slow?ms=1500');
+    await waitFor(async () => (await getJson(port, '/api/health')).status === 200, 'the slow request to be under way');
+
+    process.kill(app.pid, 'SIGTERM');
+    await waitFor(() => app.output().includes('Shutting down (SIGTERM)'), 'shutdown to begin');
+    const during = await get(port, '/api/', agent).catch(() => null);
+
+    const done = await slow;
+    expect(done.status).toBe(200);
+    expect(JSON.parse(done.body)).toEqual({ done: true });
+    if (during) expect(during.headers.connection).toBe('close'); // or the idle socket was already closed: never reset mid-answer
+    expect(await waitExit(app, 20_000)).toEqual({ code: 0, signal: null });
+    expect(app.output()).toMatch(/drain HTTP connections[\s\S]*stop agents[\s\S]*flush the greeting counter[\s\S]*close database[\s\S]*release instance lock/i);
+    expect(app.output()).toContain('example: greeting counter flushed');
+    expect(isAlive(worker)).toBe(false);
+    expect(existsSync(join(dataDir, 'backend.pid'))).toBe(false);
+    agent.destroy();
+  });
+
+  it('recovers after kill -9: its worker goes with it, and the next start breaks the stale lock by proof', async () => {
+    const dataDir = tempDir();
+    const port = await freePort();
+    const app = startHost(dataDir, port);
+    await waitHealthy(app, port);
+    const worker = await workerPid(port);
+
+    process.kill(app.pid, 'SIGKILL');
+    await waitExit(app);
+    await waitFor(() => !isAlive(worker), 'the worker to die with its backend (lifeline)', 10_000);
+    const again = startHost(dataDir, port);
+
+    await waitHealthy(again, port);
+    expect(readPidFile(dataDir).pid).toBe(again.pid);
+    expect(again.output()).toMatch(/stale/i);
+  });
+});
