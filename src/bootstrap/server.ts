@@ -60,7 +60,11 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     ? [options.rootModule]
     : [options.rootModule, ProcguardModule.forRoot({ health: false, supervisor: false, history: false, database: false })];
   Module({ imports })(ProcguardHostRoot);
-  const app = await NestFactory.create(ProcguardHostRoot, new FastifyAdapter(), { abortOnError: false });
+  // Logs are held back until the app exists: a settings mistake found inside Nest
+  // (forRootAsync) then reaches the user as bootstrap's one clear message, not also as
+  // Nest's dump of the error with its stack.
+  const app = await NestFactory.create(ProcguardHostRoot, new FastifyAdapter(), { abortOnError: false, bufferLogs: true, autoFlushLogs: false });
+  app.flushLogs();
   const prefix = options.globalPrefix.replace(/^\/+|\/+$/g, '');
   if (prefix) app.setGlobalPrefix(prefix);
   const healthRoutes = lastDeclaration()?.features.health === true;
