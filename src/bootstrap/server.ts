@@ -88,7 +88,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   if (database) lifecycle.registerShutdownStep({ name: 'close database', order: SHUTDOWN_ORDER.closeDatabase, run: () => database.close() });
   const server = { app, lifecycle, healthPath };
   try {
-    await options.configure?.(app);
+    await withoutForeignSignalHandlers(() => options.configure?.(app));
     await app.listen(settings.PORT, settings.HOST);
   } catch (error) {
     await lifecycle.shutdown('listen failed', settings.SHUTDOWN_TIMEOUT_MS);
@@ -96,6 +96,28 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     throw error;
   }
   return server;
+}
+
+const OWNED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+/**
+ * Runs the host's `configure` and takes back any signal listener it added (Nest's
+ * `enableShutdownHooks` adds one that closes the app and re-sends the signal, which would
+ * cut the drain short and count as a second signal): bootstrap owns the signals.
+ */
+async function withoutForeignSignalHandlers(run: () => unknown): Promise<void> {
+  const before = new Map(OWNED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  await run();
+  for (const signal of OWNED_SIGNALS) {
+    const added = process.listeners(signal).filter((listener) => !before.get(signal)!.has(listener));
+    for (const listener of added) process.removeListener(signal, listener);
+    if (added.length > 0) {
+      console.warn(
+        `[procguard] ${process.pid} ${new Date().toISOString()} WARN configure() added a ${signal} listener ` +
+          '(enableShutdownHooks?); removed: procguard owns the signals and runs the shutdown (ProcguardLifecycle.addShutdownStep for your own steps)',
+      );
+    }
+  }
 }
 
 function optional<T>(app: INestApplication, token: symbol): T | null {
