@@ -6,6 +6,9 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 
+/** The suites that run a second time with every server on Express (HTTP_PLATFORM=express). */
+const CORE_SUITES = ['health', 'graceful-shutdown', 'sse-backpressure', 'processes-api', 'http-hardening', 'single-instance'];
+
 export default {
   globalSetup: './test/support/global-setup.mjs',
   globalTeardown: './test/support/global-teardown.mjs',
@@ -17,6 +20,15 @@ export default {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.integration-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
       // Not `testTimeout`: Jest ignores it inside a project (the default 5 s applied to every test here).
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration-express',
+      rootDir: '.',
+      testMatch: CORE_SUITES.map((name) => `<rootDir>/test/${name}.e2e-spec.ts`),
+      // Before the timeout file, so the environment every spawned server inherits names the platform.
+      setupFiles: ['<rootDir>/test/support/platform-express.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
     },
   ],

@@ -67,6 +67,7 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
   const { specs } = startupConfigOrExit(env, () => held?.lockManager.releaseLockSync(), (message) => log('warn', message));
 
   const { createServer, PortInUseError } = await import('./server.js');
+  const { HttpPlatformMissingError } = await import('./http-platform.js');
   try {
     const server = await createServer(env, held, [processSpecsModule(specs), ...(options.imports ?? [])]);
     reload = () => server.lifecycle.reload();
@@ -88,6 +89,10 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
     if (error instanceof PortInUseError) {
       log('error', error.message);
       process.exit(EXIT.portInUse);
+    }
+    if (error instanceof HttpPlatformMissingError) {
+      log('error', error.message);
+      process.exit(EXIT.badConfig);
     }
     log('error', `Start-up failed: ${(error as Error).message}`);
     process.exit(EXIT.failure);

@@ -1,15 +1,14 @@
-import type { DynamicModule, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../app.module.js';
 import type { AppEnv } from '../config/env.validation.js';
 import { ApplicationLifecycleService } from '../lifecycle/application/application-lifecycle.service.js';
 import { SHUTDOWN_ORDER } from '../lifecycle/application/shutdown-sequence.js';
 import { HttpDrainer } from '../lifecycle/infrastructure/http-drainer.js';
 import { HostAllowList } from '../lifecycle/presentation/host-allow-list.js';
-import { registerHostCheck } from '../lifecycle/presentation/host-check.hook.js';
-import { registerLivenessRoute } from '../lifecycle/presentation/liveness.route.js';
+import { LIVENESS_PATH } from '../lifecycle/presentation/liveness.route.js';
 import { DATABASE, type IDatabase } from '../persistence/application/database.port.js';
+import { loadHttpPlatform } from './http-platform.js';
 import type { HeldInstanceLock } from './instance-guard.js';
 
 /** The port is taken by a program that is not a procguard for this data directory. */
@@ -25,7 +24,7 @@ export class PortInUseError extends Error {
 }
 
 export interface RunningServer {
-  readonly app: NestFastifyApplication;
+  readonly app: INestApplication;
   readonly lifecycle: ApplicationLifecycleService;
 }
 
@@ -37,20 +36,22 @@ const RESERVED_FOR_LATER_STEPS_MS = 250;
  * order, and listens. Called only with the instance lock held. Starts no
  * agent: the caller runs `lifecycle.startup()` once it can also shut down.
  * @throws PortInUseError; the caller then shuts down what was opened.
+ * @throws HttpPlatformMissingError before anything is opened.
  */
 export async function createServer(
   env: AppEnv,
   held: HeldInstanceLock,
   imports: ReadonlyArray<Type | DynamicModule> = [],
 ): Promise<RunningServer> {
-  const app = await NestFactory.create<NestFastifyApplication>(
+  const platform = await loadHttpPlatform(env.HTTP_PLATFORM);
+  const app = await NestFactory.create(
     AppModule.register({ lockManager: held.lockManager, lock: held.lock }, imports),
-    new FastifyAdapter(),
+    platform.createAdapter(),
     { abortOnError: false },
   );
   app.setGlobalPrefix('api');
-  registerHostCheck(app.getHttpAdapter().getInstance(), HostAllowList.fromSettings(env));
-  registerLivenessRoute(app.getHttpAdapter().getInstance());
+  platform.registerHostCheck(app, HostAllowList.fromSettings(env));
+  platform.registerLivenessRoute(app, LIVENESS_PATH);
   const lifecycle = app.get(ApplicationLifecycleService);
   const drainer = new HttpDrainer(app.getHttpServer());
   lifecycle.registerShutdownStep({
@@ -71,7 +72,7 @@ export async function createServer(
   });
   const server = { app, lifecycle };
   try {
-    await app.listen({ port: env.PORT, host: env.HOST });
+    await app.listen(env.PORT, env.HOST);
   } catch (error) {
     await lifecycle.shutdown('listen failed', env.SHUTDOWN_TIMEOUT_MS);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(env.HOST, env.PORT);

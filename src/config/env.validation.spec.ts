@@ -38,6 +38,7 @@ describe('validateEnv', () => {
         SSE_MAX_STREAMS: 32,
         SSE_SLOW_CLIENT_TIMEOUT_MS: 30000,
         ALLOWED_HOSTS: [],
+        HTTP_PLATFORM: 'fastify',
       });
     });
 
@@ -212,6 +213,16 @@ describe('validateEnv', () => {
       ['*,localhost', 'ALLOWED_HOSTS="*" must stand alone'],
     ])('rejects %p, naming the variable', (value, problem) => {
       expect(problemsOf({ ALLOWED_HOSTS: value })).toEqual([problem]);
+    });
+  });
+
+  describe('when HTTP_PLATFORM is set', () => {
+    it.each(['fastify', 'express'])('takes %p', (value) => {
+      expect(validateEnv({ HTTP_PLATFORM: value }, CWD).HTTP_PLATFORM).toBe(value);
+    });
+
+    it.each(['koa', 'Express', ' express'])('rejects %p, naming the variable and the choices', (value) => {
+      expect(problemsOf({ HTTP_PLATFORM: value })).toEqual([`HTTP_PLATFORM="${value}" must be one of: fastify, express`]);
     });
   });
 

@@ -2,6 +2,10 @@ import { isAbsolute, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { processNameProblem } from '../supervisor/domain/process-name.js';
 
+/** The HTTP platforms the server runs on (`HTTP_PLATFORM`); the first is the default. */
+export const HTTP_PLATFORMS = ['fastify', 'express'] as const;
+export type HttpPlatformName = (typeof HTTP_PLATFORMS)[number];
+
 /** The validated environment; every path is absolute. */
 export interface AppEnv {
   readonly PORT: number;
@@ -32,6 +36,8 @@ export interface AppEnv {
   readonly SSE_SLOW_CLIENT_TIMEOUT_MS: number;
   /** `Host` values accepted besides the defaults (see README); `*` turns the check off. */
   readonly ALLOWED_HOSTS: readonly string[];
+  /** Nest HTTP adapter the server runs on; its package must be installed. */
+  readonly HTTP_PLATFORM: HttpPlatformName;
 }
 
 /** Thrown with every problem at once, each naming the variable and the reason. */
@@ -97,6 +103,7 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd()): AppEnv {
     SSE_MAX_STREAMS: int('SSE_MAX_STREAMS', 32, 1, 10_000),
     SSE_SLOW_CLIENT_TIMEOUT_MS: int('SSE_SLOW_CLIENT_TIMEOUT_MS', 30_000, 100, 600_000),
     ALLOWED_HOSTS: hostList(text('ALLOWED_HOSTS'), problems),
+    HTTP_PLATFORM: httpPlatform(text('HTTP_PLATFORM'), problems),
   };
   if (problems.length > 0) throw new EnvValidationError(problems);
   return env;
@@ -121,6 +128,13 @@ function nameList(name: string, value: string | undefined, problems: string[]): 
     if (problem !== null) problems.push(`${name} entry ${JSON.stringify(n.slice(0, 80))} is not a valid process name: it ${problem}`);
   }
   return names;
+}
+
+function httpPlatform(value: string | undefined, problems: string[]): HttpPlatformName {
+  if (value === undefined) return HTTP_PLATFORMS[0];
+  const known = HTTP_PLATFORMS.find((name) => name === value);
+  if (known === undefined) problems.push(`HTTP_PLATFORM="${value.slice(0, 80)}" must be one of: ${HTTP_PLATFORMS.join(', ')}`);
+  return known ?? HTTP_PLATFORMS[0];
 }
 
 /** `name`, `name:port`, `1.2.3.4[:port]`, `[v6][:port]`, or `*` alone. */
