@@ -76,7 +76,7 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
       const report = await server.lifecycle.shutdown(reason, env.SHUTDOWN_TIMEOUT_MS);
       return report.ok ? exitCode : EXIT.failure;
     });
-    log('log', `Listening on http://${env.HOST}:${env.PORT} (health: /api/health), data in ${env.DATA_DIR}`);
+    log('log', `Listening on http://${env.HOST}:${env.PORT} (health: /api/health, on ${env.HTTP_PLATFORM}), data in ${env.DATA_DIR}`);
     // Agents start only now that the port is ours and a signal during boot has
     // begun shutdown (attach ran it): then startup() starts nothing.
     server.lifecycle.startup().catch((error: Error) => {
