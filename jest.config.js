@@ -27,7 +27,7 @@ export default {
       displayName: 'integration-express',
       rootDir: '.',
       testMatch: CORE_SUITES.map((name) => `<rootDir>/test/${name}.e2e-spec.ts`),
-      // Before the timeout file, so the environment every spawned server inherits names the platform.
+      // Sets HTTP_PLATFORM=express, which every server the harness spawns inherits.
       setupFiles: ['<rootDir>/test/support/platform-express.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
     },

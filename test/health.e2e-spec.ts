@@ -105,9 +105,9 @@ describe('/api/health (supertest, in-process)', () => {
       expect(ready.body.status).toBe('ok');
     });
 
-    it('answers an unknown route with a JSON 404, not a 500', async () => {
-      const res = await request(app.getHttpServer()).get('/api/health/nope').expect(404);
-      expect(res.body).toMatchObject({ statusCode: 404 });
+    it.each(['/api/health/nope', '/nowhere'])('answers the unknown route %s with a JSON 404, not a 500', async (path) => {
+      const res = await request(app.getHttpServer()).get(path).expect(404);
+      expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: `Cannot GET ${path}` });
     });
   });
 
