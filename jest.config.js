@@ -6,6 +6,13 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 
+/**
+ * The suites that run a second time with every server on Express (HTTP_PLATFORM=express).
+ * single-instance is not among them: its lock races never reach the HTTP layer. The example
+ * host of test/package.e2e-spec.ts runs on Express in the first project.
+ */
+const CORE_SUITES = ['health', 'graceful-shutdown', 'sse-backpressure', 'processes-api', 'http-hardening', 'host-module'];
+
 export default {
   globalSetup: './test/support/global-setup.mjs',
   globalTeardown: './test/support/global-teardown.mjs',
@@ -17,6 +24,15 @@ export default {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.integration-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
       // Not `testTimeout`: Jest ignores it inside a project (the default 5 s applied to every test here).
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration-express',
+      rootDir: '.',
+      testMatch: CORE_SUITES.map((name) => `<rootDir>/test/${name}.e2e-spec.ts`),
+      // Sets HTTP_PLATFORM=express, which every server the harness spawns inherits.
+      setupFiles: ['<rootDir>/test/support/platform-express.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
     },
   ],

@@ -63,6 +63,8 @@ describe('graceful shutdown', () => {
 
       expect(await waitExit(inst, 5000)).toEqual({ code: 0, signal: null });
       expect(existsSync(join(dataDir, 'backend.pid'))).toBe(false);
+      // The integration-express project runs this file again on Express: the server says which one it ran on.
+      expect(inst.output()).toContain(`(health: /api/health, on ${process.env.HTTP_PLATFORM ?? 'fastify'})`);
       agent.destroy();
     });
   });

@@ -1,11 +1,12 @@
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { join } from 'node:path';
 import request from 'supertest';
 import { AppModule } from '../src/app.module.js';
+import { loadHttpPlatform } from '../src/bootstrap/http-platform.js';
 import { acquireInstanceLock, type HeldInstanceLock } from '../src/bootstrap/instance-guard.js';
 import { validateEnv } from '../src/config/env.validation.js';
-import { registerLivenessRoute } from '../src/lifecycle/presentation/liveness.route.js';
+import { LIVENESS_PATH } from '../src/lifecycle/presentation/liveness.route.js';
 import { ApplicationLifecycleService } from '../src/lifecycle/application/application-lifecycle.service.js';
 import { DATABASE, type IDatabase } from '../src/persistence/application/database.port.js';
 import { setProcguardContext } from '../src/module/procguard-context.js';
@@ -14,7 +15,7 @@ import { cleanup, NO_PROCESSES, tempDir } from './support/harness.js';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe('/api/health (supertest, in-process)', () => {
-  let app: NestFastifyApplication;
+  let app: INestApplication;
   let held: HeldInstanceLock;
   let lifecycle: ApplicationLifecycleService;
   const savedEnv = { ...process.env };
@@ -32,11 +33,13 @@ describe('/api/health (supertest, in-process)', () => {
     held = await acquireInstanceLock(env, 'server', () => undefined, () => undefined, undefined);
     setProcguardContext({ lockManager: held.lockManager, lock: held.lock, env: process.env, overrides: [], specs: null });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    // HTTP_PLATFORM picks the platform, as in the server (the integration-express project sets it).
+    const platform = await loadHttpPlatform(process.env.HTTP_PLATFORM === 'express' ? 'express' : 'fastify');
+    app = moduleRef.createNestApplication(platform.createAdapter(), { logger: false });
     app.setGlobalPrefix('api');
-    registerLivenessRoute(app.getHttpAdapter().getInstance());
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    platform.registerLivenessRoute(app, LIVENESS_PATH);
+    // Listening (port 0) makes every platform ready to serve; supertest then uses that address.
+    await app.listen(0, '127.0.0.1');
     lifecycle = app.get(ApplicationLifecycleService);
     await lifecycle.startup();
   });
@@ -104,9 +107,9 @@ describe('/api/health (supertest, in-process)', () => {
       expect(ready.body.status).toBe('ok');
     });
 
-    it('answers an unknown route with a JSON 404, not a 500', async () => {
-      const res = await request(app.getHttpServer()).get('/api/health/nope').expect(404);
-      expect(res.body).toMatchObject({ statusCode: 404 });
+    it.each(['/api/health/nope', '/nowhere'])('answers the unknown route %s with a JSON 404, not a 500', async (path) => {
+      const res = await request(app.getHttpServer()).get(path).expect(404);
+      expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: `Cannot GET ${path}` });
     });
   });
 

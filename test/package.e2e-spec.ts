@@ -93,7 +93,7 @@ describe('the example host, installed from the tarball', () => {
       greeter: { status: 'up' },
     });
     expect((await getJson(port, '/api/')).body).toEqual({ message: 'Hello from the example host', flushed: false });
-    expect(app.output()).toContain('(express;');
+    expect(app.output()).toContain('(health: off, on express)'); // its own /health: procguard's routes are off
     const first = await workerPid(port);
     process.kill(first, 'SIGKILL');
     const second = await waitFor(async () => {

@@ -67,7 +67,7 @@ async function liveMs(port: number): Promise<number> {
 }
 
 /** Status of a GET /api/events; a 200 stream is closed at once. */
-function eventsStatus(port: number, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function eventsStatus(port: number, headers: Record<string, string> = {}): Promise<{ status: number; body: string; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path: '/api/events', headers }, (res) => {
       if (res.statusCode === 200) {
@@ -76,7 +76,7 @@ function eventsStatus(port: number, headers: Record<string, string> = {}): Promi
       }
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, retryAfter: res.headers['retry-after'] }));
     });
     req.setTimeout(20_000, () => req.destroy(new Error('no answer')));
     req.on('error', reject);
@@ -137,6 +137,7 @@ describe('GET /api/events under clients that do not read', () => {
 
       // Assert
       expect(refused.status).toBe(503);
+      expect(refused.retryAfter).toBe('5');
       expect(JSON.parse(refused.body).message).toContain('SSE_MAX_STREAMS=15');
       // The old code buffered the whole replay for each client: over 1 GB here.
       expect(peakRss - rssBefore).toBeLessThan(200 * 1024 * 1024);

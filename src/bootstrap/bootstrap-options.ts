@@ -2,7 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { SettingOverride } from '../config/settings.js';
 
 /** The HTTP platforms procguard runs on; the host installs the matching `@nestjs/platform-*`. */
-export type HttpPlatformName = 'express' | 'fastify';
+export const HTTP_PLATFORMS = ['express', 'fastify'] as const;
+export type HttpPlatformName = (typeof HTTP_PLATFORMS)[number];
 
 /** Options of {@link bootstrap}. Each setting left out comes from its environment variable, then the default. */
 export interface BootstrapOptions {

@@ -108,6 +108,11 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
       console.error(`procguard: ${error.message}`);
       process.exit(EXIT.badConfig);
     }
+    // The chosen platform's package is not installed (an optional peer): a setup mistake too.
+    if ((error as { code?: string }).code === 'HTTP_PLATFORM_MISSING') {
+      log('error', (error as Error).message);
+      process.exit(EXIT.badConfig);
+    }
     if ((error as { code?: string }).code === 'PORT_IN_USE') {
       log('error', (error as Error).message);
       process.exit(EXIT.portInUse);
@@ -150,7 +155,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
       const report = await server.lifecycle.shutdown(reason, settings.SHUTDOWN_TIMEOUT_MS);
       return report.ok ? exitCode : EXIT.failure;
     });
-    log('log', `Listening on http://${settings.HOST}:${settings.PORT} (${platform}; health: ${server.healthPath ?? 'off'}), data in ${settings.DATA_DIR}`);
+    log('log', `Listening on http://${settings.HOST}:${settings.PORT} (health: ${server.healthPath ?? 'off'}, on ${platform}), data in ${settings.DATA_DIR}`);
     // Agents start only now that the port is ours and a signal during boot has
     // begun shutdown (attach ran it): then startup() starts nothing.
     server.lifecycle.startup().catch((error: Error) => {

@@ -1,17 +1,15 @@
 import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { ProcguardSettings } from '../config/settings.js';
 import { ApplicationLifecycleService } from '../lifecycle/application/application-lifecycle.service.js';
 import { SHUTDOWN_ORDER } from '../lifecycle/application/shutdown-sequence.js';
 import { HttpDrainer } from '../lifecycle/infrastructure/http-drainer.js';
 import { HostAllowList } from '../lifecycle/presentation/host-allow-list.js';
-import { registerHostCheck } from '../lifecycle/presentation/host-check.hook.js';
-import { registerLivenessRoute } from '../lifecycle/presentation/liveness.route.js';
 import { lastDeclaration } from '../module/module-declaration.js';
 import { ProcguardModule } from '../module/procguard.module.js';
 import { DATABASE, type IDatabase } from '../persistence/application/database.port.js';
 import type { HttpPlatformName } from './bootstrap-options.js';
+import { loadHttpPlatform } from './http-platform.js';
 
 /** The port is taken by a program that is not a procguard for this data directory. */
 export class PortInUseError extends Error {
@@ -53,9 +51,11 @@ class ProcguardHostRoot {}
  * order, and listens. Called only with the instance lock held. Starts no
  * agent: the caller runs `lifecycle.startup()` once it can also shut down.
  * @throws PortInUseError; the caller then shuts down what was opened.
+ * @throws HttpPlatformMissingError before anything is opened.
  */
 export async function createServer(options: ServerOptions): Promise<RunningServer> {
   const { settings } = options;
+  const platform = await loadHttpPlatform(options.platform);
   const imports = options.declared
     ? [options.rootModule]
     : [options.rootModule, ProcguardModule.forRoot({ health: false, supervisor: false, history: false, database: false })];
@@ -63,14 +63,14 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   // Logs are held back until the app exists: a settings mistake found inside Nest
   // (forRootAsync) then reaches the user as bootstrap's one clear message, not also as
   // Nest's dump of the error with its stack.
-  const app = await NestFactory.create(ProcguardHostRoot, new FastifyAdapter(), { abortOnError: false, bufferLogs: true, autoFlushLogs: false });
+  const app = await NestFactory.create(ProcguardHostRoot, platform.createAdapter(), { abortOnError: false, bufferLogs: true, autoFlushLogs: false });
   app.flushLogs();
   const prefix = options.globalPrefix.replace(/^\/+|\/+$/g, '');
   if (prefix) app.setGlobalPrefix(prefix);
   const healthRoutes = lastDeclaration()?.features.health === true;
   const healthPath = healthRoutes ? `${prefix ? `/${prefix}` : ''}/health` : null;
-  registerHostCheck(app.getHttpAdapter().getInstance(), HostAllowList.fromSettings(settings));
-  if (healthPath) registerLivenessRoute(app.getHttpAdapter().getInstance(), `${healthPath}/live`);
+  platform.registerHostCheck(app, HostAllowList.fromSettings(settings));
+  if (healthPath) platform.registerLivenessRoute(app, `${healthPath}/live`);
   const lifecycle = app.get(ApplicationLifecycleService);
   const drainer = new HttpDrainer(app.getHttpServer());
   lifecycle.registerShutdownStep({

@@ -1,8 +1,8 @@
 import { BadRequestException, Controller, Get, Headers, Inject, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
 import { EventRecorder } from '../application/event-recorder.service.js';
 import { EventStream } from './event-stream.js';
 import { EventStreamsRegistry } from './event-streams.registry.js';
+import { nodeResponse, takeOverResponse, type PlatformReply } from './raw-response.js';
 
 export const SSE_HEARTBEAT_MS = Symbol('SseHeartbeatMs');
 export const SSE_LIMITS = Symbol('SseLimits');
@@ -18,12 +18,6 @@ export interface SseLimits {
 /** Unsent bytes one stream may hold; past it, it reads from the store only once the client has read. */
 export const SSE_MAX_BUFFERED_BYTES = 256 * 1024;
 const REPLAY_PAGE = 500;
-
-interface HijackableReply {
-  readonly raw: ServerResponse;
-  header(name: string, value: string): unknown;
-  hijack(): void;
-}
 
 /**
  * `GET /api/events`: lifecycle events as Server-Sent Events, in id order. With
@@ -41,16 +35,16 @@ export class EventsController {
   ) {}
 
   @Get()
-  stream(@Headers('last-event-id') lastEventId: string | undefined, @Res() reply: HijackableReply): void {
+  stream(@Headers('last-event-id') lastEventId: string | undefined, @Res() reply: PlatformReply): void {
     const resumeAfter = parseLastEventId(lastEventId);
     if (this.streams.size >= this.limits.maxStreams) {
-      reply.header('retry-after', '5');
+      // On the Node response: each platform's error answer keeps it (Fastify merges it into its own headers).
+      nodeResponse(reply).setHeader('retry-after', '5');
       throw new ServiceUnavailableException(
         `Too many event streams are open (SSE_MAX_STREAMS=${this.limits.maxStreams}); try again later`,
       );
     }
-    reply.hijack();
-    const stream = new EventStream(reply.raw, this.recorder, {
+    const stream = new EventStream(takeOverResponse(reply), this.recorder, {
       heartbeatMs: this.heartbeatMs,
       maxBufferedBytes: SSE_MAX_BUFFERED_BYTES,
       slowClientTimeoutMs: this.limits.slowClientTimeoutMs,

@@ -1,35 +1,27 @@
 import type { HostAllowList } from './host-allow-list.js';
 
-/** The part of Fastify's instance the hook needs. */
-export interface HookHost {
-  addHook(
-    name: 'onRequest',
-    hook: (request: { headers: Record<string, string | string[] | undefined> }, reply: RefusalReply, done: () => void) => void,
-  ): unknown;
+/** The 403 a refused request gets, the same on every HTTP platform. */
+export interface HostRefusal {
+  readonly statusCode: 403;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: { readonly statusCode: 403; readonly code: 'HOST_NOT_ALLOWED'; readonly message: string };
 }
 
-interface RefusalReply {
-  code(status: number): RefusalReply;
-  header(name: string, value: string): RefusalReply;
-  send(payload: unknown): unknown;
-}
+const REFUSAL: HostRefusal = {
+  statusCode: 403,
+  headers: { 'cache-control': 'no-store' },
+  body: {
+    statusCode: 403,
+    code: 'HOST_NOT_ALLOWED',
+    message: 'This server does not answer to that Host; add it to ALLOWED_HOSTS if it is one of its names',
+  },
+};
 
 /**
- * Refuses, before routing, every request (liveness, SSE, 404s included) whose `Host`
- * is not one this server answers to: the DNS-rebinding guard.
+ * The DNS-rebinding guard, run before routing on every request (liveness, SSE, 404s included):
+ * null when the request's `Host` is one this server answers to, else the answer to send.
+ * Each platform registers it its own way (bootstrap/platforms/).
  */
-export function registerHostCheck(host: HookHost, allowList: HostAllowList): void {
-  host.addHook('onRequest', (request, reply, done) => {
-    const header = request.headers.host;
-    if (allowList.allowsHost(Array.isArray(header) ? header[0] : header)) return done();
-    const statusCode = 403;
-    reply
-      .code(statusCode)
-      .header('cache-control', 'no-store')
-      .send({
-        statusCode,
-        code: 'HOST_NOT_ALLOWED',
-        message: 'This server does not answer to that Host; add it to ALLOWED_HOSTS if it is one of its names',
-      });
-  });
+export function hostRefusal(allowList: HostAllowList, header: string | string[] | undefined): HostRefusal | null {
+  return allowList.allowsHost(Array.isArray(header) ? header[0] : header) ? null : REFUSAL;
 }

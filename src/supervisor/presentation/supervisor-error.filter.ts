@@ -1,4 +1,5 @@
 import { Catch, HttpStatus, Injectable, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ProcessManager } from '../application/process-manager.service.js';
 import { SupervisorError, UnknownProcessError } from '../domain/supervisor.errors.js';
 import { instancesHint } from './instances-hint.js';
@@ -13,12 +14,19 @@ const STATUS: Record<string, number> = {
 @Catch(SupervisorError)
 @Injectable()
 export class SupervisorErrorFilter implements ExceptionFilter {
-  constructor(private readonly manager: ProcessManager) {}
+  constructor(
+    private readonly manager: ProcessManager,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   catch(error: SupervisorError, host: ArgumentsHost): void {
     const statusCode = STATUS[error.code] ?? HttpStatus.CONFLICT;
     const hint = error instanceof UnknownProcessError ? instancesHint(this.manager, error.processName) : '';
-    const reply = host.switchToHttp().getResponse<{ status(code: number): { send(body: unknown): void } }>();
-    reply.status(statusCode).send({ statusCode, code: error.code, message: `${error.message}${hint}` });
+    // Through the adapter, so the answer is the same JSON on Fastify and Express.
+    this.adapterHost.httpAdapter.reply(
+      host.switchToHttp().getResponse(),
+      { statusCode, code: error.code, message: `${error.message}${hint}` },
+      statusCode,
+    );
   }
 }

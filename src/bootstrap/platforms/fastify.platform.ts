@@ -1,0 +1,27 @@
+import type { INestApplication } from '@nestjs/common';
+import type * as PlatformFastify from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import { hostRefusal } from '../../lifecycle/presentation/host-check.hook.js';
+import { LIVENESS_ANSWER } from '../../lifecycle/presentation/liveness.route.js';
+import type { HttpPlatform } from '../http-platform.js';
+
+/** Fastify: the host check is an `onRequest` hook, which runs before routing and body parsing. */
+export function fastifyPlatform(pkg: typeof PlatformFastify): HttpPlatform {
+  const instance = (app: INestApplication) => app.getHttpAdapter().getInstance() as FastifyInstance;
+  return {
+    name: 'fastify',
+    createAdapter: () => new pkg.FastifyAdapter(),
+    registerHostCheck(app, allowList) {
+      instance(app).addHook('onRequest', (request, reply, done) => {
+        const refusal = hostRefusal(allowList, request.headers.host);
+        if (refusal === null) return done();
+        void reply.code(refusal.statusCode).headers(refusal.headers).send(refusal.body);
+      });
+    },
+    registerLivenessRoute(app, path) {
+      instance(app).get(path, (_request, reply) => {
+        void reply.headers(LIVENESS_ANSWER.headers).send(LIVENESS_ANSWER.body);
+      });
+    },
+  };
+}
