@@ -1,20 +1,23 @@
 /**
- * `npm run dev`: the single-instance guard runs here, before anything compiles,
- * so a second `npm run dev` is refused without touching the running session's
- * dist/. The session holds the lock for its whole life, runs `tsc --watch`, and
+ * `procguard dev` (this repository's `npm run dev`): the single-instance guard
+ * runs here, before anything compiles, so a second session is refused without
+ * touching the running session's output directory. The session holds the lock for its whole life, runs `tsc --watch`, and
  * owns the app process itself (DevAppRunner): it starts each finished build
  * after the previous app has exited, hands it the lock (PROCGUARD_DEV_SESSION),
  * and restarts an app that dies on its own. Signals follow the server's policy
  * (ShutdownOnSignal): Ctrl+C stops gracefully, a deliberate second one forces.
  */
-import { join } from 'node:path';
+import { relative } from 'node:path';
 import { EXIT } from '../exit-codes.js';
 import { DEV_SESSION_ENV } from '../bootstrap/instance-guard.js';
 import { REPEAT_WINDOW_MS, ShutdownOnSignal } from '../bootstrap/shutdown-on-signal.js';
 import { acquireOrExit, parseEnvOrExit } from '../bootstrap/start-guard.js';
 import { dropOutputToALostTerminal } from '../bootstrap/terminal-output.js';
+import type { CommandOutcome } from './commands/cli-command.js';
 import { CompilerWatch } from './compiler-watch.js';
 import { DevAppRunner, type AppExit, type AppProcess } from './dev-app-runner.js';
+import { HostProjectError } from './host-project/host-project.errors.js';
+import { resolveHostProject, type HostProject } from './host-project/host-project.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { signalChild, spawnTied } from './tied-child.js';
 
@@ -22,9 +25,9 @@ const log = (message: string) => console.error(`[procguard dev] ${message}`);
 /** Time an app gets beyond its own shutdown deadline before its group is killed. */
 const GRACE_BEYOND_APP_DEADLINE_MS = 2000;
 
-function launchApp(cwd: string, sessionId: string): AppProcess {
-  const child = spawnTied(process.execPath, [join(cwd, 'dist', 'main.js')], {
-    cwd,
+function launchApp(project: HostProject, sessionId: string): AppProcess {
+  const child = spawnTied(process.execPath, [project.builtEntry], {
+    cwd: project.dir,
     stdio: 'inherit',
     env: { ...process.env, [DEV_SESSION_ENV]: sessionId },
   });
@@ -44,9 +47,34 @@ function launchApp(cwd: string, sessionId: string): AppProcess {
   };
 }
 
-async function main(): Promise<void> {
+export interface DevSessionOptions {
+  /** The host project, relative to the current directory. */
+  readonly projectDir: string;
+}
+
+/** The layout of the host project, or its problem on stderr and null (the caller exits 2). */
+function hostProjectOrNull(projectDir: string): HostProject | null {
+  try {
+    return resolveHostProject(projectDir);
+  } catch (error) {
+    if (!(error instanceof HostProjectError)) throw error;
+    log(error.message);
+    return null;
+  }
+}
+
+/**
+ * Runs a dev session of the Nest project in `projectDir` until a signal ends it;
+ * returns 'running' (the session exits the process itself), or exit code 2 for a
+ * project that cannot be run as laid out.
+ */
+export async function runDevSession(options: DevSessionOptions): Promise<CommandOutcome> {
+  const project = hostProjectOrNull(options.projectDir);
+  if (!project) return EXIT.badConfig;
+  // The app runs in the project directory, so relative paths in the environment mean the same to both.
+  process.chdir(project.dir);
+  for (const note of project.notes) log(note);
   const env = parseEnvOrExit();
-  const cwd = process.cwd();
   let exitCode: number = EXIT.ok;
   // The lock is taken first; nothing compiles before a duplicate has been refused.
   let shutdown: ShutdownOnSignal | null = null;
@@ -57,13 +85,13 @@ async function main(): Promise<void> {
   });
   const stopTimeoutMs = env.SHUTDOWN_TIMEOUT_MS + GRACE_BEYOND_APP_DEADLINE_MS;
   const runner = new DevAppRunner({
-    launch: () => launchApp(cwd, held.lock.instanceId),
+    launch: () => launchApp(project, held.lock.instanceId),
     backoff: new RestartBackoff(),
     stopTimeoutMs,
     repeatWindowMs: REPEAT_WINDOW_MS,
     log,
   });
-  const compiler = new CompilerWatch(cwd, {
+  const compiler = new CompilerWatch(project, {
     status: (status) => {
       if (status.kind === 'compiling' || shutdown?.isShuttingDown) return;
       if (status.errors === 0) runner.compiled();
@@ -100,11 +128,11 @@ async function main(): Promise<void> {
   // SIGHUP is the terminal closing: nothing may keep running detached from it.
   process.on('SIGHUP', () => shutdown?.trigger('SIGHUP (terminal closed)'));
 
-  log(`Session ${held.lock.instanceId} holds ${env.PID_FILE_PATH}; compiling (tsc --watch), then starting the app.`);
+  const shown = (path: string) => relative(project.dir, path);
+  log(
+    `Session ${held.lock.instanceId} holds ${env.PID_FILE_PATH}; compiling ${project.dir} ` +
+      `(tsc -p ${shown(project.tsconfigPath)} --watch), then starting ${shown(project.builtEntry)}.`,
+  );
   compiler.start();
+  return 'running';
 }
-
-void main().catch((error: unknown) => {
-  console.error(`[procguard dev] fatal: ${(error as Error).stack ?? String(error)}`);
-  process.exit(EXIT.failure);
-});
