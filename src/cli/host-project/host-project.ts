@@ -65,7 +65,7 @@ function chooseTsconfig(dir: string, nestCliFile: string | null, configured: str
   }
   const found = ['tsconfig.build.json', 'tsconfig.json'].map((name) => join(dir, name)).find((path) => existsSync(path));
   if (!found) {
-    throw new HostProjectError('TSCONFIG_MISSING', join(dir, 'tsconfig.json'), `No tsconfig.build.json or tsconfig.json in ${dir}: procguard dev compiles the project with tsc and needs one`);
+    throw new HostProjectError('TSCONFIG_MISSING', join(dir, 'tsconfig.json'), `No ${join(dir, 'tsconfig.json')} (nor a tsconfig.build.json beside it): procguard dev compiles the project with tsc and needs one`);
   }
   return found;
 }
