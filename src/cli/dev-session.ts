@@ -1,8 +1,8 @@
 /**
  * `procguard dev` (this repository's `npm run dev`): the single-instance guard
  * runs here, before anything compiles, so a second session is refused without
- * touching the running session's output directory. The session holds the lock for its whole life, runs `tsc --watch`, and
- * owns the app process itself (DevAppRunner): it starts each finished build
+ * touching the running session's output directory. The session holds the lock
+ * for its whole life, runs the host project's `tsc --watch`, and owns the app process itself (DevAppRunner): it starts each finished build
  * after the previous app has exited, hands it the lock (PROCGUARD_DEV_SESSION),
  * and restarts an app that dies on its own. Signals follow the server's policy
  * (ShutdownOnSignal): Ctrl+C stops gracefully, a deliberate second one forces.
