@@ -201,7 +201,7 @@ describe('procguard (the bin) on a project it cannot run', () => {
     ['no tsconfig.json', (host: string) => rmSync(join(host, 'tsconfig.json')), (host: string) => join(host, 'tsconfig.json')],
     ['a nest-cli.json that is not JSON', (host: string) => writeFileSync(join(host, 'nest-cli.json'), '{ "sourceRoot": '), (host: string) => join(host, 'nest-cli.json')],
     ['an entryFile that does not exist', (host: string) => writeFileSync(join(host, 'nest-cli.json'), '{ "entryFile": "server" }'), (host: string) => join(host, 'src', 'server.ts')],
-  ])('%s: exits 2 naming the file, takes no lock, starts nothing', async (_, breakIt, file) => {
+  ])('%s: exits 2 naming the file, leaves no lock behind, compiles nothing', async (_, breakIt, file) => {
     const host = hostCopy();
     breakIt(host);
 
@@ -211,8 +211,10 @@ describe('procguard (the bin) on a project it cannot run', () => {
     expect(exit.code).toBe(2);
     expect(run.output()).toContain(file(host));
     noStack(run.output());
+    // The layout is read with the lock held (a duplicate need not load TypeScript), then released.
     expect(readdirSync(join(host, 'data'))).toEqual([]);
     expect(existsSync(join(host, 'dist'))).toBe(false);
+    expect(run.output()).not.toContain('Starting compilation');
   });
 
   it('exits 2 when the project has no typescript of its own', async () => {

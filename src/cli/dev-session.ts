@@ -9,7 +9,7 @@
  */
 import { relative } from 'node:path';
 import { EXIT } from '../exit-codes.js';
-import { DEV_SESSION_ENV } from '../bootstrap/instance-guard.js';
+import { DEV_SESSION_ENV, type HeldInstanceLock } from '../bootstrap/instance-guard.js';
 import { REPEAT_WINDOW_MS, ShutdownOnSignal } from '../bootstrap/shutdown-on-signal.js';
 import { acquireOrExit, parseEnvOrExit } from '../bootstrap/start-guard.js';
 import { dropOutputToALostTerminal } from '../bootstrap/terminal-output.js';
@@ -17,7 +17,7 @@ import type { CommandOutcome } from './commands/cli-command.js';
 import { CompilerWatch } from './compiler-watch.js';
 import { DevAppRunner, type AppExit, type AppProcess } from './dev-app-runner.js';
 import { HostProjectError } from './host-project/host-project.errors.js';
-import { resolveHostProject, type HostProject } from './host-project/host-project.js';
+import { projectDirectory, resolveHostProject, type HostProject } from './host-project/host-project.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { signalChild, spawnTied } from './tied-child.js';
 
@@ -52,28 +52,30 @@ export interface DevSessionOptions {
   readonly projectDir: string;
 }
 
-/** The layout of the host project, or its problem on stderr and null (the caller exits 2). */
-function hostProjectOrNull(projectDir: string): HostProject | null {
+/**
+ * What `read` finds out about the host project, or its problem on stderr and
+ * exit code 2 (the lock, if already held, released first).
+ */
+function layoutOrExit<T>(read: () => T, held: HeldInstanceLock | null): T {
   try {
-    return resolveHostProject(projectDir);
+    return read();
   } catch (error) {
     if (!(error instanceof HostProjectError)) throw error;
     log(error.message);
-    return null;
+    held?.lockManager.releaseLockSync();
+    process.exit(EXIT.badConfig);
   }
 }
 
 /**
- * Runs a dev session of the Nest project in `projectDir` until a signal ends it;
- * returns 'running' (the session exits the process itself), or exit code 2 for a
- * project that cannot be run as laid out.
+ * Runs a dev session of the Nest project in `projectDir` until a signal ends it
+ * (the session exits the process itself). A project that cannot be run as laid
+ * out exits 2, as a bad environment does; a duplicate exits 3.
  */
 export async function runDevSession(options: DevSessionOptions): Promise<CommandOutcome> {
-  const project = hostProjectOrNull(options.projectDir);
-  if (!project) return EXIT.badConfig;
+  const dir = layoutOrExit(() => projectDirectory(options.projectDir), null);
   // The app runs in the project directory, so relative paths in the environment mean the same to both.
-  process.chdir(project.dir);
-  for (const note of project.notes) log(note);
+  process.chdir(dir);
   const env = parseEnvOrExit();
   let exitCode: number = EXIT.ok;
   // The lock is taken first; nothing compiles before a duplicate has been refused.
@@ -83,6 +85,10 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
     exitCode = EXIT.lockCompromised;
     shutdown?.trigger('lock compromised');
   });
+  // Read with the lock held, as the server reads its process config: loading the host's
+  // TypeScript takes most of a second, which a refused duplicate need not pay.
+  const project = layoutOrExit(() => resolveHostProject(dir), held);
+  for (const note of project.notes) log(note);
   const stopTimeoutMs = env.SHUTDOWN_TIMEOUT_MS + GRACE_BEYOND_APP_DEADLINE_MS;
   const runner = new DevAppRunner({
     launch: () => launchApp(project, held.lock.instanceId),

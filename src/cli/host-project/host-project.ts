@@ -32,10 +32,7 @@ const ENTRY_EXTENSIONS = ['.ts', '.mts', '.cts', '.tsx'];
  * @throws HostProjectError naming the file at fault
  */
 export function resolveHostProject(projectDir: string, loadTypeScript: (dir: string) => HostTypeScript = loadHostTypeScript): HostProject {
-  const dir = resolve(projectDir);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new HostProjectError('PROJECT_DIR_MISSING', dir, `The project directory ${dir} ${existsSync(dir) ? 'is not a directory' : 'does not exist'}`);
-  }
+  const dir = projectDirectory(projectDir);
   const nest = readNestCliConfig(dir);
   const tsconfigPath = chooseTsconfig(dir, nest.file, nest.tsConfigPath);
   const entrySource = findEntry(dir, nest.sourceRoot, nest.entryFile, nest.file);
@@ -53,6 +50,18 @@ export function resolveHostProject(projectDir: string, loadTypeScript: (dir: str
     ? [`${nest.file} names the ${nest.otherBuilder} builder; procguard dev compiles with tsc (${tsconfigPath}).`]
     : [];
   return { dir, tsconfigPath, outDir: layout.outDir, entrySource, builtEntry, tscPath, notes };
+}
+
+/**
+ * The absolute path of an existing project directory.
+ * @throws HostProjectError (PROJECT_DIR_MISSING)
+ */
+export function projectDirectory(projectDir: string): string {
+  const dir = resolve(projectDir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new HostProjectError('PROJECT_DIR_MISSING', dir, `The project directory ${dir} ${existsSync(dir) ? 'is not a directory' : 'does not exist'}`);
+  }
+  return dir;
 }
 
 function chooseTsconfig(dir: string, nestCliFile: string | null, configured: string | null): string {
