@@ -140,6 +140,19 @@ describe('resolveHostProject', () => {
     });
   });
 
+  describe('when nest-cli.json lists assets or compiler plugins', () => {
+    it('says that plain tsc neither copies nor applies them', () => {
+      write('nest-cli.json', { compilerOptions: { assets: ['**/*.graphql'], plugins: ['@nestjs/swagger'], watchAssets: true } });
+      write('src/main.ts', 'export {};\n');
+      write('tsconfig.json', options());
+
+      expect(resolve().notes).toEqual([
+        expect.stringContaining('sets compilerOptions.assets, which only the Nest CLI applies'),
+        expect.stringContaining('sets compilerOptions.plugins, which only the Nest CLI applies'),
+      ]);
+    });
+  });
+
   describe('when the layout is wrong, the error names the file', () => {
     beforeEach(() => write('src/main.ts', 'export {};\n'));
 

@@ -17,7 +17,7 @@ export interface HostProject {
   readonly builtEntry: string;
   /** The host's `typescript/bin/tsc`. */
   readonly tscPath: string;
-  /** Things worth saying at start (a builder procguard dev does not use). */
+  /** Things worth saying at start (a builder, assets or plugins procguard dev does not use). */
   readonly notes: readonly string[];
 }
 
@@ -46,9 +46,12 @@ export function resolveHostProject(projectDir: string, loadTypeScript: (dir: str
       `${tsconfigPath} does not compile the entry file ${relative(dir, entrySource)}: check its "files", "include" and "exclude"`,
     );
   }
-  const notes = nest.otherBuilder
-    ? [`${nest.file} names the ${nest.otherBuilder} builder; procguard dev compiles with tsc (${tsconfigPath}).`]
-    : [];
+  const notes = [
+    ...(nest.otherBuilder ? [`${nest.file} names the ${nest.otherBuilder} builder; procguard dev compiles with tsc (${tsconfigPath}).`] : []),
+    ...nest.cliOnlyFeatures.map(
+      (field) => `${nest.file} sets compilerOptions.${field}, which only the Nest CLI applies: procguard dev runs plain tsc, without them.`,
+    ),
+  ];
   return { dir, tsconfigPath, outDir: layout.outDir, entrySource, builtEntry, tscPath, notes };
 }
 

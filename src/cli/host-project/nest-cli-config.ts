@@ -14,6 +14,8 @@ export interface NestCliConfig {
   readonly tsConfigPath: string | null;
   /** `compilerOptions.builder` when it is not tsc (swc, webpack): procguard dev compiles with tsc all the same. */
   readonly otherBuilder: string | null;
+  /** Nest CLI build features plain tsc does not have (`assets`, `plugins`), by field name. */
+  readonly cliOnlyFeatures: readonly string[];
 }
 
 /** The names the Nest CLI looks for, in its order. */
@@ -22,7 +24,7 @@ const NAMES = ['nest-cli.json', '.nestcli.json', '.nest-cli.json', 'nest.json'];
 /** Reads the project's Nest CLI config; a project without one gets Nest's defaults. */
 export function readNestCliConfig(projectDir: string): NestCliConfig {
   const file = NAMES.map((name) => join(projectDir, name)).find((path) => existsSync(path)) ?? null;
-  if (!file) return { file, sourceRoot: 'src', entryFile: 'main', tsConfigPath: null, otherBuilder: null };
+  if (!file) return { file, sourceRoot: 'src', entryFile: 'main', tsConfigPath: null, otherBuilder: null, cliOnlyFeatures: [] };
   const raw = parseObject(file);
   const compilerOptions = raw.compilerOptions ?? {};
   if (!isObject(compilerOptions)) throw invalid(file, `"compilerOptions" must be an object, got ${describe(compilerOptions)}`);
@@ -34,6 +36,7 @@ export function readNestCliConfig(projectDir: string): NestCliConfig {
     entryFile: text(file, raw, 'entryFile') ?? 'main',
     tsConfigPath: text(file, compilerOptions, 'tsConfigPath', 'compilerOptions.') ?? null,
     otherBuilder: compilerOptions.webpack === true ? 'webpack' : typeof builderName === 'string' && builderName !== 'tsc' ? builderName : null,
+    cliOnlyFeatures: ['assets', 'plugins'].filter((field) => Array.isArray(compilerOptions[field]) && (compilerOptions[field] as unknown[]).length > 0),
   };
 }
 
