@@ -194,6 +194,25 @@ describe('procguard dev in a host Nest project', () => {
   });
 });
 
+describe('procguard dev when a signal comes right after it took the lock', () => {
+  jest.setTimeout(120000);
+
+  it('stops gracefully from where it is (reading the project, about to compile) and releases the lock', async () => {
+    const host = hostCopy();
+    const dev = procguard(['dev'], { cwd: host, env: hostEnv(host, await freePort()) });
+    await withOutput(dev, waitFor(() => readPidFile(join(host, 'data'))?.pid === dev.pid, 'the session to hold the lock', 30000, 2));
+
+    // Reading the layout loads the host's TypeScript, most of a second: the signal lands in it or just after.
+    process.kill(dev.pid, 'SIGINT');
+
+    expect(await waitExit(dev, 30000)).toEqual({ code: 0, signal: null });
+    expect(dev.output()).not.toContain('Started the app');
+    await withOutput(dev, waitFor(() => processesInDir(host).length === 0, 'the compiler, if started, to exit', 20000));
+    expect(existsSync(join(host, 'data', 'backend.pid'))).toBe(false);
+    expect(existsSync(join(host, 'data', 'backend.pid.lock'))).toBe(false);
+  });
+});
+
 describe('procguard (the bin) on a project it cannot run', () => {
   const noStack = (output: string) => expect(output).not.toMatch(/^\s+at /m);
 

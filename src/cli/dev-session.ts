@@ -85,45 +85,21 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
     exitCode = EXIT.lockCompromised;
     shutdown?.trigger('lock compromised');
   });
-  // Read with the lock held, as the server reads its process config: loading the host's
-  // TypeScript takes most of a second, which a refused duplicate need not pay.
-  const project = layoutOrExit(() => resolveHostProject(dir), held);
-  for (const note of project.notes) log(note);
   const stopTimeoutMs = env.SHUTDOWN_TIMEOUT_MS + GRACE_BEYOND_APP_DEADLINE_MS;
-  const runner = new DevAppRunner({
-    launch: () => launchApp(project, held.lock.instanceId),
-    backoff: new RestartBackoff(),
-    stopTimeoutMs,
-    repeatWindowMs: REPEAT_WINDOW_MS,
-    log,
-  });
-  const compiler = new CompilerWatch(project, {
-    status: (status) => {
-      if (status.kind === 'compiling' || shutdown?.isShuttingDown) return;
-      if (status.errors === 0) runner.compiled();
-      else
-        log(
-          `The build has ${status.errors} type error(s) (above): ` +
-            (runner.pid ? `the app (pid ${runner.pid}) keeps running the previous build until they are fixed.` : 'the app starts once they are fixed.'),
-        );
-    },
-    exited: (code, signal) => {
-      log(`The compiler ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ending the session.`);
-      exitCode = EXIT.failure;
-      shutdown?.trigger('the compiler exited');
-    },
-  });
-
+  let compiler: CompilerWatch | null = null;
+  let runner: DevAppRunner | null = null;
+  // Listening from here on: a signal while the layout is read (below) waits for this
+  // handler instead of killing the session with the lock held.
   shutdown = new ShutdownOnSignal({
     timeoutMs: stopTimeoutMs + 2 * GRACE_BEYOND_APP_DEADLINE_MS,
     graceful: async () => {
-      await Promise.all([compiler.stop(), runner.stop()]);
+      await Promise.all([compiler?.stop(), runner?.stop()]);
       await held.lockManager.releaseLock();
       return exitCode;
     },
     forceRelease: async () => {
-      compiler.kill();
-      await runner.forceStop();
+      compiler?.kill();
+      await runner?.forceStop();
       held.lockManager.releaseLockSync();
     },
     exit: (code) => process.exit(code),
@@ -133,6 +109,35 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
   dropOutputToALostTerminal();
   // SIGHUP is the terminal closing: nothing may keep running detached from it.
   process.on('SIGHUP', () => shutdown?.trigger('SIGHUP (terminal closed)'));
+
+  // Read with the lock held, as the server reads its process config: loading the host's
+  // TypeScript takes most of a second, which a refused duplicate need not pay.
+  const project = layoutOrExit(() => resolveHostProject(dir), held);
+  for (const note of project.notes) log(note);
+  const apps = new DevAppRunner({
+    launch: () => launchApp(project, held.lock.instanceId),
+    backoff: new RestartBackoff(),
+    stopTimeoutMs,
+    repeatWindowMs: REPEAT_WINDOW_MS,
+    log,
+  });
+  runner = apps;
+  compiler = new CompilerWatch(project, {
+    status: (status) => {
+      if (status.kind === 'compiling' || shutdown?.isShuttingDown) return;
+      if (status.errors === 0) apps.compiled();
+      else
+        log(
+          `The build has ${status.errors} type error(s) (above): ` +
+            (apps.pid ? `the app (pid ${apps.pid}) keeps running the previous build until they are fixed.` : 'the app starts once they are fixed.'),
+        );
+    },
+    exited: (code, signal) => {
+      log(`The compiler ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ending the session.`);
+      exitCode = EXIT.failure;
+      shutdown?.trigger('the compiler exited');
+    },
+  });
 
   const shown = (path: string) => relative(project.dir, path);
   log(
