@@ -133,7 +133,7 @@ describe('npm run dev', () => {
       // Assert 1: refused, and the first session's dist/ untouched.
       expect(exit.code).toBe(3);
       expect(second.output()).toContain('already running');
-      expect(second.output()).toContain('an `npm run dev` session');
+      expect(second.output()).toContain('a `procguard dev` session');
       expect(second.output()).not.toContain('Starting compilation');
       const after = statSync(main);
       expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { filesUnder, installExampleHost, packPackage, type InstalledHost, type PackedPackage } from './support/example-host.js';
+import { filesUnder, installExampleHost, packPackage, removeExampleHosts, type InstalledHost, type PackedPackage } from './support/example-host.js';
 import { cleanup, freePort, getJson, isAlive, readPidFile, spawnProcess, tempDir, waitExit, waitFor, type Spawned } from './support/harness.js';
 
 /**
@@ -22,6 +22,7 @@ beforeAll(() => {
 }, 300_000);
 
 afterEach(cleanup);
+afterAll(removeExampleHosts);
 
 const RECORD_IMPORTS = join(import.meta.dirname, 'support', 'record-imports.mjs');
 
@@ -113,7 +114,7 @@ describe('the example host, installed from the tarball', () => {
     const second = startHost(dataDir, await freePort(), ['--import', RECORD_IMPORTS], { RECORD_IMPORTS_FILE: imports });
 
     expect(await waitExit(second, 20_000)).toEqual({ code: 3, signal: null });
-    expect(second.output()).toContain(`pid ${app.pid}`);
+    expect(second.output()).toMatch(new RegExp(`PID\\s+${app.pid}\\b`));
     const loaded = readFileSync(imports, 'utf8').split('\n').filter(Boolean);
     expect(loaded.some((url) => url.endsWith('/node_modules/procguard/dist/bootstrap-entry.js'))).toBe(true);
     expect(loaded.filter((url) => url.includes('/app.module.js') || url.includes('/@nestjs/'))).toEqual([]);

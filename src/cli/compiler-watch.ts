@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { parseCompileStatus, type CompileStatus } from './compile-status.js';
 import { signalChild, spawnTied, waitForExit } from './tied-child.js';
@@ -13,8 +12,15 @@ export interface CompilerWatchEvents {
   readonly exited: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
+/** Which compiler to run, on which config, where: the host project's own. */
+export interface CompilerTarget {
+  readonly dir: string;
+  readonly tscPath: string;
+  readonly tsconfigPath: string;
+}
+
 /**
- * `tsc -p tsconfig.build.json --watch` in its own group, tied to the session's
+ * The host's `tsc -p <its tsconfig> --watch` in its own group, tied to the session's
  * life: its output (type errors included) goes to the screen as it comes, and
  * each status line is reported, so the session knows when a build is finished.
  */
@@ -23,14 +29,14 @@ export class CompilerWatch {
   private stopping = false;
 
   constructor(
-    private readonly cwd: string,
+    private readonly target: CompilerTarget,
     private readonly events: CompilerWatchEvents,
   ) {}
 
   start(): void {
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    const child = spawnTied(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--watch', '--preserveWatchOutput'], {
-      cwd: this.cwd,
+    const { dir, tscPath, tsconfigPath } = this.target;
+    const child = spawnTied(process.execPath, [tscPath, '-p', tsconfigPath, '--watch', '--preserveWatchOutput'], {
+      cwd: dir,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child = child;

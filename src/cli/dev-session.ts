@@ -1,20 +1,23 @@
 /**
- * `npm run dev`: the single-instance guard runs here, before anything compiles,
- * so a second `npm run dev` is refused without touching the running session's
- * dist/. The session holds the lock for its whole life, runs `tsc --watch`, and
- * owns the app process itself (DevAppRunner): it starts each finished build
+ * `procguard dev` (this repository's `npm run dev`): the single-instance guard
+ * runs here, before anything compiles, so a second session is refused without
+ * touching the running session's output directory. The session holds the lock
+ * for its whole life, runs the host project's `tsc --watch`, and owns the app process itself (DevAppRunner): it starts each finished build
  * after the previous app has exited, hands it the lock (PROCGUARD_DEV_SESSION),
  * and restarts an app that dies on its own. Signals follow the server's policy
  * (ShutdownOnSignal): Ctrl+C stops gracefully, a deliberate second one forces.
  */
-import { join } from 'node:path';
+import { relative } from 'node:path';
 import { EXIT } from '../exit-codes.js';
-import { DEV_SESSION_ENV } from '../bootstrap/instance-guard.js';
+import { DEV_SESSION_ENV, type HeldInstanceLock } from '../bootstrap/instance-guard.js';
 import { REPEAT_WINDOW_MS, ShutdownOnSignal } from '../bootstrap/shutdown-on-signal.js';
 import { acquireOrExit, parseEnvOrExit } from '../bootstrap/start-guard.js';
 import { dropOutputToALostTerminal } from '../bootstrap/terminal-output.js';
+import type { CommandOutcome } from './commands/cli-command.js';
 import { CompilerWatch } from './compiler-watch.js';
 import { DevAppRunner, type AppExit, type AppProcess } from './dev-app-runner.js';
+import { HostProjectError } from './host-project/host-project.errors.js';
+import { projectDirectory, resolveHostProject, type HostProject } from './host-project/host-project.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { signalChild, spawnTied } from './tied-child.js';
 
@@ -22,9 +25,9 @@ const log = (message: string) => console.error(`[procguard dev] ${message}`);
 /** Time an app gets beyond its own shutdown deadline before its group is killed. */
 const GRACE_BEYOND_APP_DEADLINE_MS = 2000;
 
-function launchApp(cwd: string, sessionId: string): AppProcess {
-  const child = spawnTied(process.execPath, [join(cwd, 'dist', 'main.js')], {
-    cwd,
+function launchApp(project: HostProject, sessionId: string): AppProcess {
+  const child = spawnTied(process.execPath, [project.builtEntry], {
+    cwd: project.dir,
     stdio: 'inherit',
     env: { ...process.env, [DEV_SESSION_ENV]: sessionId },
   });
@@ -44,9 +47,36 @@ function launchApp(cwd: string, sessionId: string): AppProcess {
   };
 }
 
-async function main(): Promise<void> {
+export interface DevSessionOptions {
+  /** The host project, relative to the current directory. */
+  readonly projectDir: string;
+}
+
+/**
+ * What `read` finds out about the host project, or its problem on stderr and
+ * exit code 2 (the lock, if already held, released first).
+ */
+function layoutOrExit<T>(read: () => T, held: HeldInstanceLock | null): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof HostProjectError)) throw error;
+    log(error.message);
+    held?.lockManager.releaseLockSync();
+    process.exit(EXIT.badConfig);
+  }
+}
+
+/**
+ * Runs a dev session of the Nest project in `projectDir` until a signal ends it
+ * (the session exits the process itself). A project that cannot be run as laid
+ * out exits 2, as a bad environment does; a duplicate exits 3.
+ */
+export async function runDevSession(options: DevSessionOptions): Promise<CommandOutcome> {
+  const dir = layoutOrExit(() => projectDirectory(options.projectDir), null);
+  // The app runs in the project directory, so relative paths in the environment mean the same to both.
+  process.chdir(dir);
   const env = parseEnvOrExit();
-  const cwd = process.cwd();
   let exitCode: number = EXIT.ok;
   // The lock is taken first; nothing compiles before a duplicate has been refused.
   let shutdown: ShutdownOnSignal | null = null;
@@ -56,40 +86,20 @@ async function main(): Promise<void> {
     shutdown?.trigger('lock compromised');
   });
   const stopTimeoutMs = env.SHUTDOWN_TIMEOUT_MS + GRACE_BEYOND_APP_DEADLINE_MS;
-  const runner = new DevAppRunner({
-    launch: () => launchApp(cwd, held.lock.instanceId),
-    backoff: new RestartBackoff(),
-    stopTimeoutMs,
-    repeatWindowMs: REPEAT_WINDOW_MS,
-    log,
-  });
-  const compiler = new CompilerWatch(cwd, {
-    status: (status) => {
-      if (status.kind === 'compiling' || shutdown?.isShuttingDown) return;
-      if (status.errors === 0) runner.compiled();
-      else
-        log(
-          `The build has ${status.errors} type error(s) (above): ` +
-            (runner.pid ? `the app (pid ${runner.pid}) keeps running the previous build until they are fixed.` : 'the app starts once they are fixed.'),
-        );
-    },
-    exited: (code, signal) => {
-      log(`The compiler ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ending the session.`);
-      exitCode = EXIT.failure;
-      shutdown?.trigger('the compiler exited');
-    },
-  });
-
+  let compiler: CompilerWatch | null = null;
+  let runner: DevAppRunner | null = null;
+  // Listening from here on: a signal while the layout is read (below) waits for this
+  // handler instead of killing the session with the lock held.
   shutdown = new ShutdownOnSignal({
     timeoutMs: stopTimeoutMs + 2 * GRACE_BEYOND_APP_DEADLINE_MS,
     graceful: async () => {
-      await Promise.all([compiler.stop(), runner.stop()]);
+      await Promise.all([compiler?.stop(), runner?.stop()]);
       await held.lockManager.releaseLock();
       return exitCode;
     },
     forceRelease: async () => {
-      compiler.kill();
-      await runner.forceStop();
+      compiler?.kill();
+      await runner?.forceStop();
       held.lockManager.releaseLockSync();
     },
     exit: (code) => process.exit(code),
@@ -100,11 +110,40 @@ async function main(): Promise<void> {
   // SIGHUP is the terminal closing: nothing may keep running detached from it.
   process.on('SIGHUP', () => shutdown?.trigger('SIGHUP (terminal closed)'));
 
-  log(`Session ${held.lock.instanceId} holds ${env.PID_FILE_PATH}; compiling (tsc --watch), then starting the app.`);
-  compiler.start();
-}
+  // Read with the lock held, as the server reads its process config: loading the host's
+  // TypeScript takes most of a second, which a refused duplicate need not pay.
+  const project = layoutOrExit(() => resolveHostProject(dir), held);
+  for (const note of project.notes) log(note);
+  const apps = new DevAppRunner({
+    launch: () => launchApp(project, held.lock.instanceId),
+    backoff: new RestartBackoff(),
+    stopTimeoutMs,
+    repeatWindowMs: REPEAT_WINDOW_MS,
+    log,
+  });
+  runner = apps;
+  compiler = new CompilerWatch(project, {
+    status: (status) => {
+      if (status.kind === 'compiling' || shutdown?.isShuttingDown) return;
+      if (status.errors === 0) apps.compiled();
+      else
+        log(
+          `The build has ${status.errors} type error(s) (above): ` +
+            (apps.pid ? `the app (pid ${apps.pid}) keeps running the previous build until they are fixed.` : 'the app starts once they are fixed.'),
+        );
+    },
+    exited: (code, signal) => {
+      log(`The compiler ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ending the session.`);
+      exitCode = EXIT.failure;
+      shutdown?.trigger('the compiler exited');
+    },
+  });
 
-void main().catch((error: unknown) => {
-  console.error(`[procguard dev] fatal: ${(error as Error).stack ?? String(error)}`);
-  process.exit(EXIT.failure);
-});
+  const shown = (path: string) => relative(project.dir, path);
+  log(
+    `Session ${held.lock.instanceId} holds ${env.PID_FILE_PATH}; compiling ${project.dir} ` +
+      `(tsc -p ${shown(project.tsconfigPath)} --watch), then starting ${shown(project.builtEntry)}.`,
+  );
+  compiler.start();
+  return 'running';
+}

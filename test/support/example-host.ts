@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, tempDir } from './harness.js';
+import { ROOT } from './harness.js';
 
 export const EXAMPLE_HOST = join(ROOT, 'examples', 'express-host');
 const PROJECT_MODULES = join(ROOT, 'node_modules');
@@ -18,9 +19,23 @@ export interface InstalledHost {
   readonly buildMs: number;
 }
 
+const made: string[] = [];
+
+/** A directory for a whole test file (the harness's tempDir is emptied after each test). */
+function fileScopedDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes what packPackage and installExampleHost made: call in afterAll. */
+export function removeExampleHosts(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** `npm pack` of the built package (dist/ must be built: `npm test` builds before jest). */
 export function packPackage(): PackedPackage {
-  const destination = tempDir('procguard-pack-');
+  const destination = fileScopedDir('procguard-pack-');
   const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', destination], { cwd: ROOT, encoding: 'utf8' });
   const [report] = JSON.parse(out) as { filename: string; size: number; entryCount: number }[];
   const tarball = join(destination, report.filename);
@@ -34,7 +49,7 @@ export function packPackage(): PackedPackage {
  * the host and procguard share one copy of Nest, as they would in a real install.
  */
 export function installExampleHost(tarball: string): InstalledHost {
-  const dir = join(tempDir('procguard-host-'), 'host');
+  const dir = join(fileScopedDir('procguard-host-'), 'host');
   cpSync(EXAMPLE_HOST, dir, { recursive: true, filter: (src) => !/\/(node_modules|dist|data)(\/|$)/.test(src.slice(EXAMPLE_HOST.length)) });
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** PIDs of live (non-zombie) processes whose environment holds `entry` (`KEY=value`). */
 export function pidsWithEnv(entry: string): number[] {
@@ -35,4 +35,36 @@ export function groupMembers(pgid: number): number[] {
       const s = statOf(pid);
       return s !== null && s.pgid === pgid && s.state !== 'Z' && s.state !== 'X';
     });
+}
+
+/** Live processes whose command line mentions `marker` (a path, a script), with their cwd. */
+export function processesRunning(marker: string): { pid: number; cwd: string }[] {
+  const found: { pid: number; cwd: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) continue;
+      const state = statOf(Number(name))?.state;
+      if (state !== 'Z' && state !== 'X') found.push({ pid: Number(name), cwd: readlinkSync(`/proc/${name}/cwd`) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** Live processes whose working directory is `dir` or below it. */
+export function processesInDir(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        const cwd = readlinkSync(`/proc/${name}/cwd`);
+        const state = statOf(Number(name))?.state;
+        return (cwd === dir || cwd.startsWith(`${dir}/`)) && state !== 'Z' && state !== 'X';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }

@@ -68,11 +68,11 @@ describe('formatRefusal', () => {
     });
   });
 
-  describe('when the holder is an `npm run dev` session', () => {
+  describe('when the holder is a dev session (`procguard dev`, `npm run dev` here)', () => {
     it('says so next to the PID', () => {
       const message = formatRefusal(new InstanceAlreadyRunningError(holder({ role: 'dev-session' }), 'holder is alive'), context());
 
-      expect(message).toMatch(/^ {2}PID +4321 {2}\(an `npm run dev` session\)$/m);
+      expect(message).toMatch(/^ {2}PID +4321 {2}\(a `procguard dev` session\)$/m);
     });
   });
 

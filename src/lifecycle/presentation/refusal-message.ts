@@ -14,7 +14,7 @@ export function formatRefusal(error: InstanceAlreadyRunningError, ctx: RefusalCo
   row('Data directory', ctx.dataDir);
   if (holder) {
     const started = new Date(holder.startedAt);
-    row('PID', `${holder.pid}${holder.role === 'dev-session' ? '  (an `npm run dev` session)' : ''}`);
+    row('PID', `${holder.pid}${holder.role === 'dev-session' ? '  (a `procguard dev` session)' : ''}`);
     row('Started', `${holder.startedAt} (${formatAge(ctx.now.getTime() - started.getTime())} ago)`);
     row('Port', `${bracketed(holder.host)}:${holder.port}`);
     row('Health', `curl http://${reachableHost(holder.host)}:${holder.port}/api/health`);
