@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { filesUnder, installExampleHost, packPackage, removeExampleHosts, type InstalledHost, type PackedPackage } from './support/example-host.js';
-import { cleanup, freePort, getJson, isAlive, readPidFile, spawnProcess, tempDir, waitExit, waitFor, type Spawned } from './support/harness.js';
+import { cleanup, freePort, getJson, isAlive, readPidFile, spawnInTerminal, spawnProcess, tempDir, waitExit, waitFor, type Spawned } from './support/harness.js';
+import { processesInDir, processesRunning } from './support/process-table.js';
 
 /**
  * The package as a user gets it: `npm pack`, installed by npm into a fresh copy of the
@@ -163,5 +164,52 @@ describe('the example host, installed from the tarball', () => {
     await waitHealthy(again, port);
     expect(readPidFile(dataDir).pid).toBe(again.pid);
     expect(again.output()).toMatch(/stale/i);
+  });
+});
+
+describe('procguard dev, the bin the tarball installed, in the example host', () => {
+  it('refuses a second session before compiling, reloads an edit without overlap, and stops everything on Ctrl+C in a terminal', async () => {
+    const dataDir = tempDir();
+    const port = await freePort();
+    const env = { DATA_DIR: dataDir, PORT: String(port), SHUTDOWN_TIMEOUT_MS: '8000' };
+    const bin = join(host.dir, 'node_modules', '.bin', 'procguard');
+    const dev = spawnInTerminal(`${bin} dev`, { cwd: host.dir, env });
+    await waitHealthy(dev, port);
+    const session = readPidFile(dataDir);
+    expect(session.role).toBe('dev-session');
+    const apps = () => processesRunning(join(host.dir, 'dist', 'main.js')).map((p) => p.pid);
+    const [firstApp] = apps();
+    const worker = await workerPid(port);
+
+    // A second session on the same data directory: refused, no compiler started.
+    const compilers = () => processesRunning(join('typescript', 'bin', 'tsc')).filter((p) => p.cwd === host.dir).length;
+    const second = spawnProcess(bin, ['dev'], { cwd: host.dir, env: { ...env, PORT: String(await freePort()) } });
+    let maxCompilers = 0;
+    const sampler = setInterval(() => (maxCompilers = Math.max(maxCompilers, compilers())), 5);
+    const refused = await waitExit(second, 30_000).finally(() => clearInterval(sampler));
+    expect(refused.code).toBe(3);
+    expect(second.output()).toContain('another instance is already running');
+    expect(maxCompilers).toBe(1);
+
+    // An edit: the old app has exited before the new build answers; never two apps at once.
+    let maxApps = 0;
+    const appSampler = setInterval(() => (maxApps = Math.max(maxApps, apps().length)), 5);
+    const service = join(host.dir, 'src', 'app.service.ts');
+    writeFileSync(service, readFileSync(service, 'utf8').replace('Hello from the example host', 'Hello after the edit'));
+    await waitFor(async () => (await getJson(port, '/api/')).body?.message === 'Hello after the edit', 'the edited app to answer', 90_000).finally(
+      () => clearInterval(appSampler),
+    );
+    expect(isAlive(firstApp)).toBe(false);
+    expect(maxApps).toBe(1);
+    expect(readPidFile(dataDir)).toMatchObject({ pid: session.pid, role: 'dev-session' });
+
+    // Ctrl+C: everything stops, the worker included, the lock is released.
+    const newWorker = await workerPid(port);
+    dev.type('\x03');
+    expect([0, 130]).toContain((await waitExit(dev, 30_000)).code);
+    await waitFor(() => [session.pid, worker, newWorker].every((pid) => !isAlive(pid)) && processesInDir(host.dir).length === 0, 'every process to exit', 20_000);
+    expect(dev.output()).not.toContain('Forcing exit');
+    expect(existsSync(join(dataDir, 'backend.pid'))).toBe(false);
+    writeFileSync(service, readFileSync(service, 'utf8').replace('Hello after the edit', 'Hello from the example host'));
   });
 });
