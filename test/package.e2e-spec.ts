@@ -3,7 +3,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { filesUnder, installExampleHost, packPackage, removeExampleHosts, type InstalledHost, type PackedPackage } from './support/example-host.js';
 import { cleanup, freePort, getJson, isAlive, readPidFile, spawnInTerminal, spawnProcess, tempDir, waitExit, waitFor, type Spawned } from './support/harness.js';
-import { processesInDir, processesRunning } from './support/process-table.js';
+import { processesInDir, processesRunning, statOf } from './support/process-table.js';
 
 /**
  * The package as a user gets it: `npm pack`, installed by npm into a fresh copy of the
@@ -177,7 +177,12 @@ describe('procguard dev, the bin the tarball installed, in the example host', ()
     await waitHealthy(dev, port);
     const session = readPidFile(dataDir);
     expect(session.role).toBe('dev-session');
-    const apps = () => processesRunning(join(host.dir, 'dist', 'main.js')).map((p) => p.pid);
+    // The session's children running the build: a process the app forks (its worker's
+    // wrapper) also shows the app's command line until it execs, so the parent is checked.
+    const apps = () =>
+      processesRunning(join(host.dir, 'dist', 'main.js'))
+        .filter((p) => statOf(p.pid)?.ppid === session.pid)
+        .map((p) => p.pid);
     const [firstApp] = apps();
     const worker = await workerPid(port);
 

@@ -15,12 +15,12 @@ export function pidsWithEnv(entry: string): number[] {
   return found;
 }
 
-/** State, process group and kernel start time of `pid`, or null when it is gone. */
-export function statOf(pid: number): { state: string; pgid: number; startTime: string } | null {
+/** State, parent, process group and kernel start time of `pid`, or null when it is gone. */
+export function statOf(pid: number): { state: string; ppid: number; pgid: number; startTime: string } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0], pgid: Number(fields[2]), startTime: fields[19] };
+    return { state: fields[0], ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: fields[19] };
   } catch {
     return null;
   }
