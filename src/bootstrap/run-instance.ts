@@ -64,7 +64,7 @@ export async function runInstance(options: RunInstanceOptions = {}): Promise<voi
   log('log', `Holding the instance lock of ${env.DATA_DIR}; starting the server`);
 
   // With the lock held (the data directory exists) and before Nest loads: a user's mistake exits 2 here.
-  const { specs } = startupConfigOrExit(env, () => held?.lockManager.releaseLockSync(), (message) => log('warn', message));
+  const { specs } = await startupConfigOrExit(env, () => held?.lockManager.releaseLockSync(), (message) => log('warn', message));
 
   const { createServer, PortInUseError } = await import('./server.js');
   try {

@@ -30,22 +30,24 @@ export class StartupConfigError extends Error {
  *
  * @throws InvalidProcessConfigError, StartupConfigError
  */
-export function readStartupConfig(env: AppEnv): StartupConfig {
-  const specs = processConfigSource(env.PROCESSES_CONFIG, env.PROCESSES_CONFIG_EXPLICIT).load();
+export async function readStartupConfig(env: AppEnv): Promise<StartupConfig> {
+  const pm2Warnings: string[] = [];
+  const options = { envName: env.PROCESSES_ENV, warn: (m: string) => pm2Warnings.push(m) };
+  const specs = await processConfigSource(env.PROCESSES_CONFIG, env.PROCESSES_CONFIG_EXPLICIT, undefined, options).load();
   const problems = undeclaredNames('READY_REQUIRES', env.READY_REQUIRES, specs);
   const database = databasePathProblem(env.DATABASE_PATH);
   if (database) problems.push(`DATABASE_PATH ${env.DATABASE_PATH} ${database}`);
   if (problems.length > 0) throw new StartupConfigError(problems);
-  return { specs, warnings: killTimeoutWarnings(specs, env.SHUTDOWN_TIMEOUT_MS) };
+  return { specs, warnings: [...pm2Warnings, ...killTimeoutWarnings(specs, env.SHUTDOWN_TIMEOUT_MS)] };
 }
 
 /**
  * {@link readStartupConfig}, or the problems on stderr (no stack trace) and exit code 2
  * after `release` (the lock) has run.
  */
-export function startupConfigOrExit(env: AppEnv, release: () => void, warn: (message: string) => void): StartupConfig {
+export async function startupConfigOrExit(env: AppEnv, release: () => void, warn: (message: string) => void): Promise<StartupConfig> {
   try {
-    const config = readStartupConfig(env);
+    const config = await readStartupConfig(env);
     for (const warning of config.warnings) warn(warning);
     return config;
   } catch (error) {

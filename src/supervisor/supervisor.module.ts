@@ -96,12 +96,14 @@ const OWNER = Symbol('OwnerMarker');
       provide: PROCESS_CONFIG_SOURCE,
       inject: [ConfigService],
       useFactory: (config: ConfigService): IProcessConfigSource => {
-        const source = processConfigSource(env(config).configPath, env(config).explicit);
+        const logger = new Logger('ProcessConfig');
+        const envName = config.get<string>('PROCESSES_ENV');
+        const source = processConfigSource(env(config).configPath, env(config).explicit, undefined, { envName, warn: (m) => logger.warn(m) });
         const required = config.get<string[]>('READY_REQUIRES') ?? [];
         // A reload that drops a name readiness waits for would hold it at 503 for ever:
         // the file is refused as a whole, as it is at start (there: exit 2).
-        const load = () => {
-          const specs = source.load();
+        const load = async () => {
+          const specs = await source.load();
           const problems = undeclaredNames('READY_REQUIRES', required, specs);
           if (problems.length > 0) throw new InvalidProcessConfigError(source.path, problems);
           return specs;

@@ -56,7 +56,7 @@ describe('ManagedProcess', () => {
           args: ['server.js', '--port', '1'],
           shell: false,
           cwd: '/srv/app',
-          env: { SHARED: 'yes', OWN: '1', INSTANCE_INDEX: '1', PROCGUARD_PROCESS_NAME: 'web' },
+          env: { SHARED: 'yes', OWN: '1', NODE_APP_INSTANCE: '0', INSTANCE_INDEX: '1', PROCGUARD_PROCESS_NAME: 'web' },
         },
       ]);
       expect(moves()).toEqual(['stopped->starting', 'starting->running']);

@@ -213,6 +213,7 @@ describe('ProcessManager', () => {
         FIRST_ONLY: 'kept',
         LATER: 'yes',
         PORT: '4000',
+        NODE_APP_INSTANCE: '0',
         INSTANCE_INDEX: '1',
         PROCGUARD_PROCESS_NAME: 'api',
       });
