@@ -10,33 +10,44 @@ const STDERR_KEPT_BYTES = 4096;
 /**
  * Runs in the short-lived child: imports the file (CommonJS or ESM, as Node decides from its
  * extension and package.json), takes `export default` / `module.exports` (or the named
- * exports), and writes it as JSON on fd 3, so what the file itself prints cannot mix in.
+ * exports), and writes one line on fd 3, `{"ok":true,"value":…}` or `{"ok":false,"reason":…}`,
+ * so what the file itself prints cannot mix in. Then it ends its own process group (it is the
+ * leader, so the group is surely its own): nothing the file started outlives the evaluation.
  */
 const EVALUATOR = String.raw`
-import { createWriteStream, writeSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 const file = process.argv[1];
-const fail = (reason) => { writeSync(2, reason); process.exit(70); };
+const finish = (message) => {
+  createWriteStream('', { fd: 3 }).end(JSON.stringify(message) + '\n', () => {
+    try { process.kill(-process.pid, 'SIGKILL'); } catch {}
+    process.exit(0);
+  });
+};
 const where = (error) => {
   const stack = typeof error?.stack === 'string' ? error.stack : '';
-  const escaped = file.replace(/[.*+?^${'$'}{}()|[\]\\]/g, '\\$&');
-  const at = new RegExp(escaped + ':(\\d+)').exec(stack);
-  return at ? ' (line ' + at[1] + ')' : '';
+  for (const name of [file, pathToFileURL(file).href]) {
+    const i = stack.indexOf(name + ':');
+    const at = i === -1 ? null : /^:(\d+)/.exec(stack.slice(i + name.length));
+    if (at) return ' (line ' + at[1] + ')';
+  }
+  return '';
 };
-let value;
+const describe = (error) => (error instanceof Error ? error.name + ': ' + error.message : 'threw ' + String(error));
 try {
   const ns = await import(pathToFileURL(file).href);
-  value = await (ns.default !== undefined ? ns.default : { ...ns });
+  const value = await (ns.default !== undefined ? ns.default : { ...ns });
+  let line;
+  try {
+    line = { ok: true, value: value === undefined ? null : value };
+    JSON.stringify(line);
+  } catch (error) {
+    line = { ok: false, reason: 'its export cannot be turned into JSON: ' + (error instanceof Error ? error.message : String(error)) };
+  }
+  finish(line);
 } catch (error) {
-  fail((error instanceof Error ? error.name + ': ' + error.message : 'threw ' + String(error)) + where(error));
+  finish({ ok: false, reason: describe(error) + where(error) });
 }
-let json;
-try {
-  json = JSON.stringify(value ?? null);
-} catch (error) {
-  fail('its export cannot be turned into JSON: ' + (error instanceof Error ? error.message : String(error)));
-}
-createWriteStream('', { fd: 3 }).end(json ?? 'null', () => process.exit(0));
 `;
 
 export type EcosystemResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
@@ -58,6 +69,8 @@ export function evaluateEcosystemFile(path: string, options: EvaluateOptions): P
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', EVALUATOR, '--', path], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      // Explicit: PM2 files read process.env (NODE_ENV, secrets), so the child sees ours.
+      env: process.env,
       // Its own group, so that the timeout also ends whatever the file started.
       detached: true,
     });
@@ -98,15 +111,18 @@ export function evaluateEcosystemFile(path: string, options: EvaluateOptions): P
       exited = true;
       clearTimeout(timer);
       if (failure !== null) return resolve({ ok: false, reason: failure });
-      if (code === 70) return resolve({ ok: false, reason: `failed to evaluate: ${firstLine(stderr)}` });
-      if (code !== 0) {
+      const text = Buffer.concat(result).toString('utf8');
+      // The line ends with "\n" only when the child wrote all of it.
+      if (!text.endsWith('\n')) {
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        return resolve({ ok: false, reason: `${how} before exporting a config${stderr ? `: ${firstLine(stderr)}` : ''}` });
+        const said = firstLine(stderr);
+        return resolve({ ok: false, reason: `${how} before exporting its config${said ? `: ${said}` : ' (did it call process.exit?)'}` });
       }
       try {
-        resolve({ ok: true, value: JSON.parse(Buffer.concat(result).toString('utf8')) as unknown });
+        const line = JSON.parse(text) as { ok: boolean; value?: unknown; reason?: string };
+        resolve(line.ok ? { ok: true, value: line.value } : { ok: false, reason: `failed to evaluate: ${String(line.reason)}` });
       } catch {
-        resolve({ ok: false, reason: 'exited before its whole config was written (did it call process.exit?)' });
+        resolve({ ok: false, reason: 'wrote a result that cannot be read' });
       }
     });
     child.on('exit', () => {
