@@ -1,0 +1,167 @@
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { cleanup, freePort, getJson, MAIN, spawnProcess, tempDir, waitExit, waitFor, waitReady, type Spawned } from './support/harness.js';
+import { fixture } from './support/supervisor-harness.js';
+
+// PM2 ecosystem files, written as PM2's documentation writes them (test/fixtures/pm2), run by
+// the real backend: a JavaScript file evaluated in its own process, env_production selected
+// with PROCESSES_ENV, and cluster instances really listening on a port each.
+
+afterEach(cleanup);
+
+/** Stack lines as Node prints them: a user's mistake must never show one. */
+const STACK_LINE = /^\s+at .+[(:]/m;
+
+interface Running {
+  readonly proc: Spawned;
+  readonly port: number;
+  readonly dir: string;
+  readonly config: string;
+}
+
+/** True when nothing listens on `port` on 127.0.0.1 right now. */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** A base port whose next port is free too: the two instances of "api" listen on both. */
+async function twoFreePorts(): Promise<number> {
+  for (;;) {
+    const base = await freePort();
+    if (base < 65_535 && (await isFree(base + 1))) return base;
+  }
+}
+
+/** Copies the fixture ecosystem `name` and the apps it runs into a temp dir, with PORT 3000 replaced by `apiPort`. */
+function copyEcosystem(name: string, apiPort: number): { dir: string; config: string } {
+  const dir = tempDir('procguard-pm2-');
+  for (const app of ['api.mjs', 'job.mjs']) copyFileSync(fixture(`pm2/${app}`), join(dir, app));
+  const config = join(dir, name);
+  writeFileSync(config, readFileSync(fixture(`pm2/${name}`), 'utf8').replaceAll('3000', String(apiPort)));
+  return { dir, config };
+}
+
+/** The backend, run from the ecosystem's directory (PM2 resolves scripts against the directory it is started in). */
+function startIn(dir: string, config: string, port: number, env: NodeJS.ProcessEnv = {}): Spawned {
+  return spawnProcess(process.execPath, [MAIN], {
+    cwd: dir,
+    env: { DATA_DIR: join(dir, 'data'), PORT: String(port), SHUTDOWN_TIMEOUT_MS: '8000', PROCESSES_CONFIG: config, ...env },
+  });
+}
+
+async function run(name: string, env: NodeJS.ProcessEnv = {}): Promise<Running & { apiPort: number }> {
+  const apiPort = await twoFreePorts();
+  const { dir, config } = copyEcosystem(name, apiPort);
+  const port = await freePort();
+  const proc = startIn(dir, config, port, env);
+  await waitReady(proc, port, 40_000);
+  return { proc, port, dir, config, apiPort };
+}
+
+async function status(backend: Running, name: string): Promise<any> {
+  return (await getJson(backend.port, `/api/processes/${name}`)).body;
+}
+
+/** What the api instance listening on `port` says about itself. */
+async function askApi(port: number): Promise<any> {
+  return waitFor(async () => (await getJson(port, '/')).body, `an api instance answering on ${port}`, 30_000);
+}
+
+async function expectConfigError(proc: Spawned, ...fragments: string[]): Promise<void> {
+  const exit = await waitExit(proc, 40_000);
+  const out = proc.output();
+  expect({ code: exit.code, out }).toEqual({ code: 2, out: expect.any(String) });
+  for (const fragment of fragments) expect(out).toContain(fragment);
+  expect(out).not.toMatch(STACK_LINE);
+}
+
+describe('PM2 ecosystem files', () => {
+  describe.each(['ecosystem.config.cjs', 'ecosystem.config.json', 'ecosystem.config.yaml'])('when PROCESSES_CONFIG is %s with PROCESSES_ENV=production', (name) => {
+    it('runs each cluster instance on its own port with env_production merged over env, and honours stop_exit_codes and autostart', async () => {
+      const backend = await run(name, { PROCESSES_ENV: 'production' });
+
+      const [first, second] = await Promise.all([askApi(backend.apiPort), askApi(backend.apiPort + 1)]);
+      expect(first).toMatchObject({ port: backend.apiPort, instance: '0', nodeEnv: 'production', args: ['--greeting', 'hello'], execArgv: ['--max-old-space-size=128'] });
+      expect(second).toMatchObject({ port: backend.apiPort + 1, instance: '1', nodeEnv: 'production' });
+      expect(first.pid).not.toBe(second.pid);
+      expect([(await status(backend, 'api-1')).pid, (await status(backend, 'api-2')).pid].sort()).toEqual([first.pid, second.pid].sort());
+
+      // migrate exits 3, listed in stop_exit_codes: left stopped, not restarted.
+      const migrate = await waitFor(async () => {
+        const s = await status(backend, 'migrate');
+        return s.state === 'stopped' && s.lastExit?.code === 3 ? s : null;
+      }, 'migrate to exit 3 and stay stopped', 30_000);
+      expect(migrate).toMatchObject({ restarts: 0, reason: expect.stringContaining('stop_exit_codes') });
+      // report has autostart: false: declared, never started.
+      expect(await status(backend, 'report')).toMatchObject({ state: 'stopped', pid: null, lastExit: null });
+
+      const out = backend.proc.output();
+      expect(out).toContain('apps[0] "api": PM2 field "max_memory_restart" is accepted but has no effect');
+      expect(out).toContain('apps[0] "api": PM2 "exec_mode: cluster" runs separate processes here');
+      expect(out).toContain('the config: PM2 field "deploy" is accepted but has no effect');
+    });
+  });
+
+  it('uses env alone without PROCESSES_ENV', async () => {
+    const backend = await run('ecosystem.config.cjs');
+
+    expect(await askApi(backend.apiPort)).toMatchObject({ nodeEnv: 'development', instance: '0' });
+  });
+
+  it('runs an .mjs ecosystem file (export default), its app named after the script', async () => {
+    const backend = await run('ecosystem.config.mjs');
+
+    expect(await askApi(backend.apiPort)).toMatchObject({ port: backend.apiPort, instance: '0' });
+    expect(await status(backend, 'api')).toMatchObject({ state: 'running' });
+  });
+
+  describe('when SIGHUP reloads a JavaScript ecosystem file', () => {
+    it('re-evaluates it, and refuses a broken file as a whole, keeping the running set', async () => {
+      const backend = await run('ecosystem.config.cjs', { PROCESSES_ENV: 'production' });
+      const before = await askApi(backend.apiPort);
+      const original = readFileSync(backend.config, 'utf8');
+
+      // A file that throws: refused as a whole, the instances keep running.
+      writeFileSync(backend.config, `throw new Error('SECRET_KEY is not set');\n${original}`);
+      backend.proc.child.kill('SIGHUP');
+      await waitFor(() => backend.proc.output().includes('Reload rejected'), 'the broken file to be refused', 30_000);
+      expect(backend.proc.output()).toContain('Error: SECRET_KEY is not set');
+      expect(backend.proc.output()).toContain(backend.config);
+      expect((await askApi(backend.apiPort)).pid).toBe(before.pid);
+
+      // A file with one more app: evaluated again and applied.
+      writeFileSync(backend.config, original.replace("apps: [", "apps: [\n    { name: 'extra', script: './job.mjs', args: '7', stop_exit_codes: 7 },"));
+      backend.proc.child.kill('SIGHUP');
+      await waitFor(async () => (await status(backend, 'extra')).lastExit?.code === 7, 'the new app to run', 30_000);
+      expect((await askApi(backend.apiPort)).pid).toBe(before.pid);
+      expect(backend.proc.output()).not.toMatch(STACK_LINE);
+    });
+  });
+
+  describe('when the JavaScript ecosystem file is bad at start', () => {
+    it.each<[string, string, string]>([
+      ['throws', `throw new Error('DATABASE_URL is not set');\n`, 'the JavaScript ecosystem file failed to evaluate: Error: DATABASE_URL is not set (line 1)'],
+      ['never finishes', `setInterval(() => {}, 1000);\nmodule.exports = new Promise(() => {});\n`, 'the JavaScript ecosystem file did not finish within 5000 ms'],
+      ['asks for something refused', `module.exports = { apps: [{ script: 'a.js', user: 'www-data' }] };\n`, '"user" running a process as another user is not supported'],
+    ])('exits 2 when it %s, naming the file and the reason, with no stack trace', async (_, text, reason) => {
+      const dir = tempDir('procguard-pm2-');
+      const config = join(dir, 'ecosystem.config.js');
+      writeFileSync(config, text);
+
+      await expectConfigError(startIn(dir, config, await freePort()), `Invalid process config ${config}`, reason);
+    });
+  });
+
+  it('exits 2 on a PROCESSES_ENV that cannot name an env_<name> block', async () => {
+    const dir = tempDir('procguard-pm2-');
+    const config = join(dir, 'ecosystem.config.json');
+    writeFileSync(config, '{ "apps": [] }\n');
+
+    await expectConfigError(startIn(dir, config, await freePort(), { PROCESSES_ENV: 'prod;rm -rf' }), 'PROCESSES_ENV must be the name of an env_<name> block');
+  });
+});
