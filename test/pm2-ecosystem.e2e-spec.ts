@@ -99,6 +99,10 @@ describe('PM2 ecosystem files', () => {
       expect(migrate).toMatchObject({ restarts: 0, reason: expect.stringContaining('stop_exit_codes') });
       // report has autostart: false: declared, never started.
       expect(await status(backend, 'report')).toMatchObject({ state: 'stopped', pid: null, lastExit: null });
+      // An operator's start runs it.
+      const started = await fetch(`http://127.0.0.1:${backend.port}/api/processes/report/start`, { method: 'POST' });
+      expect(started.status).toBeLessThan(300);
+      await waitFor(async () => (await status(backend, 'report')).lastExit?.code === 0, 'report to run once started', 30_000);
 
       const out = backend.proc.output();
       expect(out).toContain('apps[0] "api": PM2 field "max_memory_restart" is accepted but has no effect');
@@ -139,6 +143,9 @@ describe('PM2 ecosystem files', () => {
       backend.proc.child.kill('SIGHUP');
       await waitFor(async () => (await status(backend, 'extra')).lastExit?.code === 7, 'the new app to run', 30_000);
       expect((await askApi(backend.apiPort)).pid).toBe(before.pid);
+      // The accepted-but-ineffective fields are named again at the reload, one line each.
+      const warnings = backend.proc.output().split('\n').filter((l) => l.includes('PM2 field "max_memory_restart" is accepted but has no effect'));
+      expect(warnings).toHaveLength(2);
       expect(backend.proc.output()).not.toMatch(STACK_LINE);
     });
   });

@@ -1,5 +1,6 @@
 import { parseProcessConfig, type ParseProcessConfigOptions } from './process-config.parser.js';
 import { expandInstances, type ProcessSpec } from './process-spec.js';
+import { PM2_REFUSED_FIELDS, PM2_WARNED_FIELDS } from './pm2-fields.js';
 import { InvalidProcessConfigError } from './supervisor.errors.js';
 import { BASE_DIR, fakeResolvePath, SOURCE } from './testing/process-config.testing.js';
 
@@ -291,6 +292,15 @@ describe('a PM2 ecosystem file (apps)', () => {
         'apps[0] "app": PM2 field "pmx" is accepted but has no effect: a PM2 / Keymetrics (APM) feature',
       ]);
       expect(app(fields)).toEqual(app({}));
+    });
+
+    it.each(Object.keys(PM2_WARNED_FIELDS))('warns about %p once, naming it, with the app unchanged', (key) => {
+      expect(warningsOf({ [key]: 'anything' })).toEqual([`apps[0] "app": PM2 field "${key}" is accepted but has no effect: ${PM2_WARNED_FIELDS[key]}`]);
+      expect(app({ [key]: 'anything' })).toEqual(app({}));
+    });
+
+    it.each(Object.keys(PM2_REFUSED_FIELDS))('refuses %p with a value that asks for something not done here, naming it', (key) => {
+      expect(problemsOf({ [key]: 'something' })).toEqual([`apps[0] "app": "${key}" ${PM2_REFUSED_FIELDS[key].reason}`]);
     });
 
     it('warns about a top-level deploy section', () => {
