@@ -20,6 +20,11 @@ interface Running {
   readonly config: string;
 }
 
+/** Resident memory of `pid` in KiB, from /proc. */
+function rssKiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+}
+
 /** True when nothing listens on `port` on 127.0.0.1 right now. */
 function isFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -161,6 +166,55 @@ describe('PM2 ecosystem files', () => {
       writeFileSync(config, text);
 
       await expectConfigError(startIn(dir, config, await freePort()), `Invalid process config ${config}`, reason);
+    });
+  });
+
+  describe('when an app has wait_ready', () => {
+    it("holds it in starting until it sends 'ready' over IPC, and restarts one silent past listen_timeout", async () => {
+      const dir = tempDir('procguard-pm2-');
+      copyFileSync(fixture('pm2/ready-on-signal.mjs'), join(dir, 'ready-on-signal.mjs'));
+      const config = join(dir, 'ecosystem.config.cjs');
+      writeFileSync(
+        config,
+        `module.exports = { apps: [\n` +
+          `  { name: 'waiter', script: './ready-on-signal.mjs', wait_ready: true, listen_timeout: 60000 },\n` +
+          `  { name: 'flooder', script: './ready-on-signal.mjs', args: '--flood', wait_ready: true, listen_timeout: 60000 },\n` +
+          `  { name: 'silent', script: './ready-on-signal.mjs', wait_ready: true, listen_timeout: 1500, kill_timeout: 500, restart_delay: 60000 },\n` +
+          `] };\n`,
+      );
+      const port = await freePort();
+      const proc = startIn(dir, config, port);
+      await waitReady(proc, port, 40_000);
+      const backend = { proc, port, dir, config };
+
+      const waiter = await waitFor(async () => {
+        const s = await status(backend, 'waiter');
+        return s.pid && s.state === 'starting' ? s : null;
+      }, 'waiter to be spawned', 30_000);
+      await waitFor(async () => {
+        const lines: string[] = (await getJson(port, '/api/processes/waiter/logs?lines=50')).body.lines;
+        return lines.some((l) => l.includes('waiting for SIGUSR2, channel open'));
+      }, 'the waiter to see its IPC channel', 30_000);
+      // The silent one is stopped at its listen_timeout and counted as a failed start.
+      const silent = await waitFor(async () => {
+        const s = await status(backend, 'silent');
+        return s.state === 'backoff' ? s : null;
+      }, 'silent to be stopped at listen_timeout', 30_000);
+      expect(silent.reason).toContain("did not send 'ready' within 1500 ms (listen_timeout)");
+      // Meanwhile nothing was sent: the waiter is still starting.
+      expect(await status(backend, 'waiter')).toMatchObject({ state: 'starting', pid: waiter.pid });
+
+      process.kill(waiter.pid, 'SIGUSR2');
+      await waitFor(async () => (await status(backend, 'waiter')).state === 'running', 'waiter to be running after ready', 30_000);
+      expect((await status(backend, 'waiter')).reason).toBe("sent 'ready' (wait_ready)");
+
+      // 200 MiB of other messages first: read and dropped, not kept by the backend. The growth
+      // measured is the garbage collector's lag (about 30 MiB for 10 to 200 MiB floods), not the flood.
+      const flooder = await status(backend, 'flooder');
+      const rssBefore = rssKiB(proc.pid);
+      process.kill(flooder.pid, 'SIGUSR2');
+      await waitFor(async () => (await status(backend, 'flooder')).state === 'running', 'flooder to be running after its ready', 30_000);
+      expect(rssKiB(proc.pid) - rssBefore).toBeLessThan(100 * 1024);
     });
   });
 

@@ -53,6 +53,7 @@ const crashing = (name: string, instances = 1): ProcessSpec => ({
   stopSignal: 'SIGTERM',
   killTimeoutMs: 1000,
   readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 3, startupGraceMs: 0 },
+  waitReady: null,
 });
 
 function stack(dir: string) {

@@ -562,6 +562,70 @@ describe('ManagedProcess', () => {
     });
   });
 
+  describe('when the spec has wait_ready (PM2)', () => {
+    it("opens the ready channel and stays starting until the child sends 'ready'", async () => {
+      // Arrange
+      const { launcher, proc, moves } = setup({ waitReady: { timeoutMs: 3000 } });
+
+      // Act
+      await proc.start();
+      await advance(2999);
+      const before = proc.currentState;
+      launcher.last.sendReady();
+      await settle();
+
+      // Assert
+      expect(launcher.last.request.readyChannel).toBe(true);
+      expect(before).toBe('starting');
+      expect(proc.status()).toMatchObject({ state: 'running', reason: "sent 'ready' (wait_ready)" });
+      expect(moves()).toEqual(['stopped->starting', 'starting->running']);
+      await advance(10_000);
+      expect(proc.currentState).toBe('running');
+    });
+
+    it('stops a child that sends nothing by listen_timeout and restarts it as a failed start', async () => {
+      // Arrange
+      const { launcher, proc, moves } = setup({ waitReady: { timeoutMs: 3000 }, killTimeoutMs: 500 });
+      await proc.start();
+      launcher.last.ignore('SIGTERM');
+
+      // Act
+      await advance(3000);
+      const signalled = [...launcher.signalsTo(1000)];
+      await advance(500);
+
+      // Assert
+      expect(signalled).toEqual(['SIGTERM']);
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM', 'SIGKILL']);
+      expect(proc.status()).toMatchObject({ state: 'backoff', reason: expect.stringContaining("did not send 'ready' within 3000 ms (listen_timeout)") });
+      expect(moves()).toEqual(['stopped->starting', 'starting->backoff']);
+    });
+
+    it("ignores a 'ready' from a child that is no longer the current one", async () => {
+      // Arrange
+      const { launcher, proc } = setup({ waitReady: { timeoutMs: 3000 }, backoff: { initialDelayMs: 100, factor: 1, maxDelayMs: 100, resetAfterMs: 60_000 } });
+      await proc.start();
+      const first = launcher.last;
+      first.exit(1);
+      await settle();
+      await advance(100);
+
+      // Act
+      first.sendReady();
+      await settle();
+
+      // Assert
+      expect(launcher.children).toHaveLength(2);
+      expect(proc.currentState).toBe('starting');
+    });
+
+    it('does not open a ready channel without wait_ready', async () => {
+      const { launcher, proc } = setup();
+      await proc.start();
+      expect(launcher.last.request.readyChannel).toBeUndefined();
+    });
+  });
+
   describe('when the group leader pid now names another process', () => {
     it('still signals its own unreaped leader: a PID cannot be reused before its exit is seen', async () => {
       // Arrange: a start time that was unreadable at spawn must not make the child unstoppable.

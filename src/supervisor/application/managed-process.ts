@@ -49,6 +49,8 @@ export class ManagedProcess {
   private childStartedAt = 0;
   private stoppingChild: ChildHandle | null = null;
   private backoffTimer: ReturnType<typeof setTimeout> | null = null;
+  /** wait_ready: the listen_timeout of the child now starting. */
+  private readyTimer: ReturnType<typeof setTimeout> | null = null;
   private nextRestartAt: number | null = null;
   private restarts = 0;
   /** The last move to "stopped" was the restart policy's answer to an exit. */
@@ -176,6 +178,7 @@ export class ManagedProcess {
         shell: instance.spec.shell,
         cwd: instance.spec.cwd,
         env: { ...deps.globalEnv(), ...instance.env },
+        ...(instance.spec.waitReady ? { readyChannel: true } : {}),
       });
     } catch (error) {
       this.afterExit({ code: null, signal: null }, 0, `could not start: ${(error as Error).message}`, null);
@@ -195,7 +198,43 @@ export class ManagedProcess {
     child.onOutput(guardListener(`output of "${instance.name}"`, (stream, chunk) => deps.output.append(instance.name, stream, chunk)));
     // The exit event decides at once; nothing polls for liveness.
     void child.exited.then((exit) => this.enqueue(() => this.onChildExit(child, exit)));
-    if (!this.readiness.begin(child)) this.move('running', 'started (no readiness probe)');
+    if (instance.spec.waitReady) this.waitForReady(child, instance.spec.waitReady.timeoutMs);
+    else if (!this.readiness.begin(child)) this.move('running', 'started (no readiness probe)');
+  }
+
+  /**
+   * PM2 `wait_ready`: `starting` until the child sends 'ready'. Not by `listen_timeout`, it is
+   * stopped (stop signal, kill timeout, SIGKILL) and the exit goes to the restart policy as a
+   * failed start (PM2 would call it online anyway; here "running" means it said so).
+   */
+  private waitForReady(child: ChildHandle, timeoutMs: number): void {
+    child.onReady(() =>
+      void this.enqueue(() => {
+        if (this.child !== child || this.state.value !== 'starting') return;
+        this.clearReadyTimer();
+        this.move('running', "sent 'ready' (wait_ready)");
+      }),
+    );
+    this.readyTimer = setTimeout(() => {
+      void this.enqueue(async () => {
+        if (this.child !== child || this.state.value !== 'starting') return;
+        this.readyTimer = null;
+        await this.stopUnready(child, `did not send 'ready' within ${timeoutMs} ms (listen_timeout)`);
+      });
+    }, timeoutMs);
+  }
+
+  private clearReadyTimer(): void {
+    if (this.readyTimer) clearTimeout(this.readyTimer);
+    this.readyTimer = null;
+  }
+
+  private async stopUnready(child: ChildHandle, how: string): Promise<void> {
+    this.stoppingChild = child;
+    const exit = await this.killer.stop(child, this.instance.spec.stopSignal, this.instance.spec.killTimeoutMs);
+    this.stoppingChild = null;
+    this.forget(child);
+    this.afterExit({ ...exit, crashed: true }, this.now() - this.childStartedAt, how, child.pid);
   }
 
   private async onChildExit(child: ChildHandle, exit: ChildExit): Promise<void> {
@@ -209,11 +248,7 @@ export class ManagedProcess {
 
   private async onProbeFailed(failures: number, child: ChildHandle): Promise<void> {
     if (child !== this.child) return;
-    this.stoppingChild = child;
-    const exit = await this.killer.stop(child, this.instance.spec.stopSignal, this.instance.spec.killTimeoutMs);
-    this.stoppingChild = null;
-    this.forget(child);
-    this.afterExit({ ...exit, crashed: true }, this.now() - this.childStartedAt, `readiness probe failed ${failures} times`, child.pid);
+    await this.stopUnready(child, `readiness probe failed ${failures} times`);
   }
 
   private afterExit(exit: ChildExit & { crashed?: boolean }, uptimeMs: number, how: string, pid: number | null): void {
@@ -304,6 +339,7 @@ export class ManagedProcess {
 
   private forget(child: ChildHandle): void {
     this.readiness.end();
+    this.clearReadyTimer();
     if (this.child === child) this.child = null;
     this.deps.registry.remove(this.instance.name, child.pid);
   }

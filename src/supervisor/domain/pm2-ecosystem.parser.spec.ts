@@ -279,6 +279,28 @@ describe('a PM2 ecosystem file (apps)', () => {
     });
   });
 
+  describe('wait_ready and listen_timeout', () => {
+    it("waits for 'ready' for listen_timeout ms, 3000 by default, as PM2", () => {
+      expect(app({ wait_ready: true }).waitReady).toEqual({ timeoutMs: 3000 });
+      expect(app({ wait_ready: true, listen_timeout: 10_000 }).waitReady).toEqual({ timeoutMs: 10_000 });
+      expect(app({}).waitReady).toBeNull();
+      expect(warningsOf({ wait_ready: true, listen_timeout: 10_000 })).toEqual([]);
+    });
+
+    it('warns about a listen_timeout without wait_ready', () => {
+      expect(warningsOf({ listen_timeout: 10_000 })).toEqual(['apps[0] "app": PM2 field "listen_timeout" is accepted but has no effect: it applies only with "wait_ready: true"']);
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      ['listen_timeout "10s" (PM2 takes ms only)', { wait_ready: true, listen_timeout: '10s' }, '"listen_timeout" must be a whole number of milliseconds from 1 to 86400000 (24 h), got "10s"'],
+      ['wait_ready "yes"', { wait_ready: 'yes' }, '"wait_ready" must be true or false, got "yes"'],
+      ['wait_ready with readiness', { wait_ready: true, port: 3000, readiness: { tcp: true } }, '"wait_ready" and "readiness" both decide when the process is running; give one'],
+      ['wait_ready with shell', { wait_ready: true, shell: true }, '"wait_ready" needs the process itself to be the Node program that sends \'ready\', not a shell ("shell: true")'],
+    ])('reports %s', (_, fields, problem) => {
+      expect(problemsOf(fields)).toEqual([`apps[0] "app": ${problem}`]);
+    });
+  });
+
   describe('fields with no counterpart', () => {
     it('warns once per accepted field that has no effect, naming it, and runs the same', () => {
       const fields = { out_file: './out.log', error_file: './err.log', merge_logs: true, log_date_format: 'YYYY', max_memory_restart: '200M', namespace: 'x', pmx: true };
@@ -319,7 +341,6 @@ describe('a PM2 ecosystem file (apps)', () => {
       ['uid', 1000, 'running a process as another user is not supported; run procguard as that user'],
       ['user', 'www', 'running a process as another user is not supported; run procguard as that user'],
       ['gid', 'www', 'running a process as another group is not supported; run procguard as that user'],
-      ['wait_ready', true, 'is not supported (a process is running once spawned, or once its "readiness" probe passes); use "readiness" instead'],
       ['cron_restart', '0 * * * *', 'scheduled restarts are not supported; use a system timer calling POST /api/processes/:name/restart'],
       ['watch', true, 'restarting on file changes is not supported; remove it or set it to false'],
       ['watch', ['src'], 'restarting on file changes is not supported; remove it or set it to false'],

@@ -51,6 +51,7 @@ export const PM2_TRANSLATED_FIELDS = [
   'exec_mode',
   'instance_var',
   'increment_var',
+  'wait_ready',
 ] as const;
 
 /** PM2's per-environment blocks (`env_production`), selected with PROCESSES_ENV. */
@@ -71,6 +72,8 @@ export const PM2_DEFAULTS = {
   minUptimeMs: 1000,
   killTimeoutMs: 1600,
   instanceVar: 'NODE_APP_INSTANCE',
+  /** How long `wait_ready` waits for process.send('ready') unless `listen_timeout` says otherwise. */
+  listenTimeoutMs: 3000,
 } as const;
 
 export const BACKOFF_FIELDS = ['initialDelayMs', 'factor', 'maxDelayMs', 'resetAfterMs'] as const;

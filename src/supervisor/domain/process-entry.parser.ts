@@ -107,6 +107,7 @@ export function parseProcessEntry(raw: unknown, where: string, options: EntryOpt
       pm2 ? PM2_DEFAULTS.killTimeoutMs : PROCESS_DEFAULTS.killTimeoutMs,
     ),
     readiness: readReadiness(r, port !== null || r.has('port')),
+    waitReady: readWaitReady(r),
   };
   for (const [field, reason] of execLimitProblems(spec.command, spec.args, spec.env)) r.fail(field, reason);
   return { where, label, name, spec: Object.freeze(spec) };
@@ -296,6 +297,14 @@ function readEnvBlock(r: FieldReader, key: string): [string, string][] {
   return entries;
 }
 
+/** PM2 `wait_ready` (+ `listen_timeout`, ms): running only once the process sends 'ready' over IPC. */
+function readWaitReady(r: FieldReader): { timeoutMs: number } | null {
+  if (!r.boolean('wait_ready', false)) return null;
+  if (r.has('readiness')) r.fail('wait_ready', 'and "readiness" both decide when the process is running; give one');
+  if (r.has('shell') && r.raw('shell') === true) r.fail('wait_ready', 'needs the process itself to be the Node program that sends \'ready\', not a shell ("shell: true")');
+  return Object.freeze({ timeoutMs: r.millis('listen_timeout', 1, DAY_MS, PM2_DEFAULTS.listenTimeoutMs) });
+}
+
 /** PM2 `stop_exit_codes`: one exit code or a list of them (0 to 255). */
 function readStopExitCodes(r: FieldReader): readonly number[] {
   if (!r.has('stop_exit_codes')) return Object.freeze([]);
@@ -338,6 +347,7 @@ function readIncrementVar(r: FieldReader, env: Readonly<Record<string, string>>)
  */
 function readPm2Only(r: FieldReader, context: EntryContext): void {
   for (const [key, reason] of Object.entries(PM2_WARNED_FIELDS)) {
+    if (key === 'listen_timeout' && r.raw('wait_ready') === true) continue;
     if (r.raw(key) !== undefined) context.warnings.push(`${r.owner}: PM2 field "${key}" is accepted but has no effect: ${reason}`);
   }
   for (const [key, refused] of Object.entries(PM2_REFUSED_FIELDS)) {

@@ -21,6 +21,7 @@ function spec(fields: Partial<ProcessSpec> = {}): ProcessSpec {
     stopSignal: 'SIGTERM',
     killTimeoutMs: 5000,
     readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 500, failureThreshold: 3, startupGraceMs: 2000 },
+    waitReady: null,
     ...fields,
   };
 }
@@ -136,7 +137,7 @@ describe('sameSpec', () => {
       const same = sameSpec(a, b);
 
       // Assert
-      expect(Object.keys(b)[0]).toBe('readiness');
+      expect(Object.keys(b)[0]).toBe('waitReady');
       expect(Object.keys(b.env)).toEqual(['B', 'A']);
       expect(same).toBe(true);
     });
@@ -189,6 +190,7 @@ describe('sameSpec', () => {
       ['readiness.timeoutMs', { readiness: { ...base.readiness, timeoutMs: 10 } }],
       ['readiness.failureThreshold', { readiness: { ...base.readiness, failureThreshold: 1 } }],
       ['readiness.startupGraceMs', { readiness: { ...base.readiness, startupGraceMs: 0 } }],
+      ['waitReady', { waitReady: { timeoutMs: 3000 } }],
     ];
 
     it('lists a change for every top-level field', () => {

@@ -60,6 +60,11 @@ export interface ProcessSpec {
   readonly stopSignal: string;
   readonly killTimeoutMs: number;
   readonly readiness: ReadinessSpec;
+  /**
+   * PM2 `wait_ready`: the instance is `running` only once it sends `process.send('ready')`;
+   * not within `timeoutMs` (PM2 `listen_timeout`), it is stopped and counted as a failed start.
+   */
+  readonly waitReady: { readonly timeoutMs: number } | null;
 }
 
 /** One running copy of a spec: `name` or `name-1..name-N`. */

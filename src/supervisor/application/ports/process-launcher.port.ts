@@ -5,6 +5,8 @@ export interface LaunchRequest {
   readonly shell: boolean;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
+  /** Open a Node IPC channel to the child (PM2 `wait_ready`), whose `process.send('ready')` `onReady` reports. */
+  readonly readyChannel?: boolean;
 }
 
 export interface ChildExit {
@@ -26,6 +28,8 @@ export interface ChildHandle {
    */
   readonly exited: Promise<ChildExit>;
   onOutput(listener: (stream: OutputStream, chunk: Buffer) => void): void;
+  /** Called once when a child launched with `readyChannel` sends 'ready'. */
+  onReady(listener: () => void): void;
 }
 
 /**

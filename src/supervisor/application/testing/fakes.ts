@@ -42,6 +42,7 @@ export function specOf(fields: Partial<ProcessSpec> = {}): ProcessSpec {
     stopSignal: 'SIGTERM',
     killTimeoutMs: 1000,
     readiness: { target: { kind: 'none' }, intervalMs: 100, timeoutMs: 50, failureThreshold: 3, startupGraceMs: 500 },
+    waitReady: null,
     ...fields,
   };
 }
@@ -104,6 +105,17 @@ export class FakeChild implements ChildHandle {
 
   write(stream: OutputStream, text: string): void {
     for (const listener of this.listeners) listener(stream, Buffer.from(text));
+  }
+
+  private readonly readyListeners: (() => void)[] = [];
+
+  onReady(listener: () => void): void {
+    this.readyListeners.push(listener);
+  }
+
+  /** What `process.send('ready')` in a `wait_ready` child does. */
+  sendReady(): void {
+    for (const listener of this.readyListeners) listener();
   }
 }
 
