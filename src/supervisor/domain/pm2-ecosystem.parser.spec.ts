@@ -153,6 +153,12 @@ describe('a PM2 ecosystem file (apps)', () => {
       expect(app({ env: { A: 1 } }, { envName: 'production' }).env).toEqual({ A: '1' });
     });
 
+    it('warns when no app has the selected block (a typo, most likely)', () => {
+      const warnings = (envName: string) => parseApps([{ script: 'a.js', env_production: {} }, { script: 'b.js' }], { envName }).warnings;
+      expect(warnings('prod')).toEqual(['PROCESSES_ENV is "prod", but no process has an "env_prod" block: every process runs with its "env" alone']);
+      expect(warnings('production')).toEqual([]);
+    });
+
     it('checks the selected block as env, naming it', () => {
       expect(problemsOf({ env_production: { 'BAD-NAME': 1, OK: { deep: 1 } } }, { envName: 'production' })).toEqual([
         'apps[0] "app": "env_production" has the variable name "BAD-NAME": names are letters, digits and "_", not starting with a digit',

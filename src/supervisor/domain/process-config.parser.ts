@@ -32,6 +32,11 @@ export function parseProcessConfig(raw: unknown, options: ParseProcessConfigOpti
     const parsed = list.entries.map((entry, i) => parseProcessEntry(entry, `${list.key}[${i}]`, options, context));
     const entries = parsed.filter((entry): entry is ParsedEntry => entry !== null);
     checkNameClashes(entries, problems);
+    const block = `env_${options.envName}`;
+    if (options.envName !== undefined && list.entries.length > 0 && !list.entries.some((entry) => isConfigObject(entry) && Object.hasOwn(entry, block))) {
+      // Likely a typo (PROCESSES_ENV=prod for env_production): say so rather than run on env alone unnoticed.
+      warnings.push(`PROCESSES_ENV is "${options.envName}", but no process has an "${block}" block: every process runs with its "env" alone`);
+    }
     const total = entries.reduce((sum, entry) => sum + entry.spec.instances, 0);
     if (total > MAX_TOTAL_INSTANCES) {
       problems.push(`the processes declare ${total} instances in total; at most ${MAX_TOTAL_INSTANCES} are allowed`);
