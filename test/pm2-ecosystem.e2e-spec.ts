@@ -110,7 +110,7 @@ describe('PM2 ecosystem files', () => {
       await waitFor(async () => (await status(backend, 'report')).lastExit?.code === 0, 'report to run once started', 30_000);
 
       const out = backend.proc.output();
-      expect(out).toContain('apps[0] "api": PM2 field "max_memory_restart" is accepted but has no effect');
+      expect(out).toContain('apps[0] "api": PM2 field "merge_logs" is accepted but has no effect');
       expect(out).toContain('apps[0] "api": PM2 "exec_mode: cluster" runs separate processes here');
       expect(out).toContain('the config: PM2 field "deploy" is accepted but has no effect');
     });
@@ -149,7 +149,7 @@ describe('PM2 ecosystem files', () => {
       await waitFor(async () => (await status(backend, 'extra')).lastExit?.code === 7, 'the new app to run', 30_000);
       expect((await askApi(backend.apiPort)).pid).toBe(before.pid);
       // The accepted-but-ineffective fields are named again at the reload, one line each.
-      const warnings = backend.proc.output().split('\n').filter((l) => l.includes('PM2 field "max_memory_restart" is accepted but has no effect'));
+      const warnings = backend.proc.output().split('\n').filter((l) => l.includes('PM2 field "merge_logs" is accepted but has no effect'));
       expect(warnings).toHaveLength(2);
       expect(backend.proc.output()).not.toMatch(STACK_LINE);
     });
@@ -215,6 +215,38 @@ describe('PM2 ecosystem files', () => {
       process.kill(flooder.pid, 'SIGUSR2');
       await waitFor(async () => (await status(backend, 'flooder')).state === 'running', 'flooder to be running after its ready', 30_000);
       expect(rssKiB(proc.pid) - rssBefore).toBeLessThan(100 * 1024);
+    });
+  });
+
+  describe('when an app has max_memory_restart', () => {
+    it('restarts it when its whole process group, a child included, is over the limit, naming the figure', async () => {
+      const dir = tempDir('procguard-pm2-');
+      copyFileSync(fixture('pm2/memory-hog.mjs'), join(dir, 'memory-hog.mjs'));
+      const config = join(dir, 'ecosystem.config.json');
+      writeFileSync(config, JSON.stringify({ apps: [{ name: 'hog', script: './memory-hog.mjs', max_memory_restart: '100M', kill_timeout: 500 }] }));
+      const port = await freePort();
+      const proc = startIn(dir, config, port);
+      await waitReady(proc, port, 40_000);
+      const backend = { proc, port, dir, config };
+
+      const first = await waitFor(async () => {
+        const s = await status(backend, 'hog');
+        return s.state === 'running' ? s : null;
+      }, 'hog to run', 30_000);
+      // The leader itself stays far below 100 MiB; its child holds 120 MiB.
+      const leaderKiB = rssKiB(first.pid);
+      const restarted = await waitFor(async () => {
+        const s = await status(backend, 'hog');
+        return s.restarts >= 1 || s.state === 'backoff' ? s : null;
+      }, 'hog to be restarted for its memory', 30_000);
+
+      expect(leaderKiB).toBeLessThan(100 * 1024);
+      const events = (await getJson(port, '/api/processes/hog/history?limit=50')).body;
+      const text = JSON.stringify(events) + proc.output();
+      const measured = /memory (\d+\.\d) MiB of the process group is over max_memory_restart 100\.0 MiB/.exec(text);
+      // The child's 120 MiB buffer is in the figure: the leader alone never reaches the limit.
+      expect(Number(measured?.[1])).toBeGreaterThan(120);
+      expect(restarted.pid === null || restarted.pid !== first.pid).toBe(true);
     });
   });
 

@@ -54,6 +54,7 @@ const crashing = (name: string, instances = 1): ProcessSpec => ({
   killTimeoutMs: 1000,
   readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 3, startupGraceMs: 0 },
   waitReady: null,
+  maxMemoryBytes: null,
 });
 
 function stack(dir: string) {

@@ -626,6 +626,45 @@ describe('ManagedProcess', () => {
     });
   });
 
+  describe('when the spec has max_memory_restart (PM2)', () => {
+    it('restarts the child once its whole group is over the limit, naming the figure, and not before', async () => {
+      // Arrange
+      const { launcher, proc, moves } = setup({ maxMemoryBytes: 100 * 1048576, killTimeoutMs: 500 });
+      await proc.start();
+      launcher.groupRss.set(1000, 100 * 1048576);
+
+      // Act
+      await advance(2000);
+      const atLimit = proc.currentState;
+      launcher.groupRss.set(1000, 150 * 1048576);
+      await advance(2000);
+
+      // Assert
+      expect(atLimit).toBe('running');
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM']);
+      expect(proc.status()).toMatchObject({
+        state: 'backoff',
+        reason: expect.stringContaining('memory 150.0 MiB of the process group is over max_memory_restart 100.0 MiB'),
+      });
+      expect(moves()).toEqual(['stopped->starting', 'starting->running', 'running->backoff']);
+    });
+
+    it('stops sampling a child that is gone', async () => {
+      // Arrange
+      const { launcher, proc } = setup({ maxMemoryBytes: 1048576, autorestart: 'never' });
+      await proc.start();
+      await proc.stop();
+      launcher.groupRss.set(1000, 1e9);
+
+      // Act
+      await advance(10_000);
+
+      // Assert
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM']);
+      expect(proc.currentState).toBe('stopped');
+    });
+  });
+
   describe('when the group leader pid now names another process', () => {
     it('still signals its own unreaped leader: a PID cannot be reused before its exit is seen', async () => {
       // Arrange: a start time that was unreadable at spawn must not make the child unstoppable.

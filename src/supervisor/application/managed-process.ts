@@ -31,6 +31,15 @@ export interface ManagedProcessDeps {
   readonly globalEnv: () => Readonly<Record<string, string>>;
   readonly emit: (event: ProcessEvent) => void;
   readonly now?: () => number;
+  /** How often max_memory_restart samples the group; MEMORY_SAMPLE_INTERVAL_MS unless given. */
+  readonly memorySampleIntervalMs?: number;
+}
+
+/** Every few seconds, as the issue asks: one /proc scan per sample and limited instance. */
+export const MEMORY_SAMPLE_INTERVAL_MS = 2000;
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
 /**
@@ -51,6 +60,8 @@ export class ManagedProcess {
   private backoffTimer: ReturnType<typeof setTimeout> | null = null;
   /** wait_ready: the listen_timeout of the child now starting. */
   private readyTimer: ReturnType<typeof setTimeout> | null = null;
+  /** max_memory_restart: samples the child's process group while it lives. */
+  private memoryTimer: ReturnType<typeof setInterval> | null = null;
   private nextRestartAt: number | null = null;
   private restarts = 0;
   /** The last move to "stopped" was the restart policy's answer to an exit. */
@@ -198,6 +209,7 @@ export class ManagedProcess {
     child.onOutput(guardListener(`output of "${instance.name}"`, (stream, chunk) => deps.output.append(instance.name, stream, chunk)));
     // The exit event decides at once; nothing polls for liveness.
     void child.exited.then((exit) => this.enqueue(() => this.onChildExit(child, exit)));
+    if (instance.spec.maxMemoryBytes !== null) this.watchMemory(child, instance.spec.maxMemoryBytes);
     if (instance.spec.waitReady) this.waitForReady(child, instance.spec.waitReady.timeoutMs);
     else if (!this.readiness.begin(child)) this.move('running', 'started (no readiness probe)');
   }
@@ -222,6 +234,30 @@ export class ManagedProcess {
         await this.stopUnready(child, `did not send 'ready' within ${timeoutMs} ms (listen_timeout)`);
       });
     }, timeoutMs);
+  }
+
+  /**
+   * PM2 `max_memory_restart`, counting the whole process group (PM2 reads the main PID only):
+   * sampled every MEMORY_SAMPLE_INTERVAL_MS; over the limit, the child is stopped and restarted
+   * through the restart policy, the reason naming the figure measured.
+   */
+  private watchMemory(child: ChildHandle, limit: number): void {
+    const interval = this.deps.memorySampleIntervalMs ?? MEMORY_SAMPLE_INTERVAL_MS;
+    this.memoryTimer = setInterval(() => {
+      void this.enqueue(async () => {
+        if (this.child !== child || child === this.stoppingChild) return;
+        const rss = this.deps.launcher.groupRssBytes(child.pgid);
+        if (rss === null || rss <= limit) return;
+        this.clearMemoryTimer();
+        await this.stopUnready(child, `memory ${mib(rss)} of the process group is over max_memory_restart ${mib(limit)}`);
+      });
+    }, interval);
+    this.memoryTimer.unref?.();
+  }
+
+  private clearMemoryTimer(): void {
+    if (this.memoryTimer) clearInterval(this.memoryTimer);
+    this.memoryTimer = null;
   }
 
   private clearReadyTimer(): void {
@@ -340,6 +376,7 @@ export class ManagedProcess {
   private forget(child: ChildHandle): void {
     this.readiness.end();
     this.clearReadyTimer();
+    this.clearMemoryTimer();
     if (this.child === child) this.child = null;
     this.deps.registry.remove(this.instance.name, child.pid);
   }

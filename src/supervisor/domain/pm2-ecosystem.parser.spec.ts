@@ -285,6 +285,25 @@ describe('a PM2 ecosystem file (apps)', () => {
     });
   });
 
+  describe('max_memory_restart', () => {
+    it.each<[unknown, number]>([
+      ['200M', 200 * 1048576],
+      ['1G', 1024 ** 3],
+      ['2048K', 2048 * 1024],
+      ['300m', 300 * 1048576],
+      [104857600, 104857600],
+      ['104857600', 104857600],
+    ])('reads %p as %p bytes', (max_memory_restart, bytes) => {
+      expect(app({ max_memory_restart }).maxMemoryBytes).toBe(bytes);
+    });
+
+    it.each(['200 MB of RAM', '1T', '-5M', 0, '10K', true])('reports %p', (max_memory_restart) => {
+      expect(problemsOf({ max_memory_restart })).toEqual([
+        `apps[0] "app": "max_memory_restart" must be bytes of at least 1 MiB, or a size such as "200M", "1G", "2048K", got ${typeof max_memory_restart === 'string' ? JSON.stringify(max_memory_restart) : String(max_memory_restart)}`,
+      ]);
+    });
+  });
+
   describe('wait_ready and listen_timeout', () => {
     it("waits for 'ready' for listen_timeout ms, 3000 by default, as PM2", () => {
       expect(app({ wait_ready: true }).waitReady).toEqual({ timeoutMs: 3000 });
@@ -309,13 +328,12 @@ describe('a PM2 ecosystem file (apps)', () => {
 
   describe('fields with no counterpart', () => {
     it('warns once per accepted field that has no effect, naming it, and runs the same', () => {
-      const fields = { out_file: './out.log', error_file: './err.log', merge_logs: true, log_date_format: 'YYYY', max_memory_restart: '200M', namespace: 'x', pmx: true };
+      const fields = { out_file: './out.log', error_file: './err.log', merge_logs: true, log_date_format: 'YYYY', namespace: 'x', pmx: true };
       expect(warningsOf(fields)).toEqual([
         'apps[0] "app": PM2 field "out_file" is accepted but has no effect: output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
         'apps[0] "app": PM2 field "error_file" is accepted but has no effect: output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
         'apps[0] "app": PM2 field "merge_logs" is accepted but has no effect: output goes to procguard\'s own log files, one per instance',
         'apps[0] "app": PM2 field "log_date_format" is accepted but has no effect: procguard\'s log files use their own timestamps',
-        'apps[0] "app": PM2 field "max_memory_restart" is accepted but has no effect: memory is not limited here: no restart happens when it is exceeded',
         'apps[0] "app": PM2 field "namespace" is accepted but has no effect: procguard has no namespaces',
         'apps[0] "app": PM2 field "pmx" is accepted but has no effect: a PM2 / Keymetrics (APM) feature',
       ]);

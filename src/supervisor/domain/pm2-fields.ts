@@ -14,7 +14,6 @@ export const PM2_WARNED_FIELDS: Readonly<Record<string, string>> = {
   log_type: 'procguard\'s log files have their own format',
   disable_logs: 'procguard always keeps (rotated, bounded) output logs',
   pid_file: 'procguard keeps its children in its own registry',
-  max_memory_restart: 'memory is not limited here: no restart happens when it is exceeded',
   listen_timeout: 'it applies only with "wait_ready: true"',
   ignore_watch: 'file watching is not supported',
   watch_options: 'file watching is not supported',

@@ -52,6 +52,7 @@ export const PM2_TRANSLATED_FIELDS = [
   'instance_var',
   'increment_var',
   'wait_ready',
+  'max_memory_restart',
 ] as const;
 
 /** PM2's per-environment blocks (`env_production`), selected with PROCESSES_ENV. */

@@ -18,7 +18,7 @@ import { execLimitProblems } from './exec-limits.js';
 import { describeValue, FieldReader, isConfigObject, NUL_REASON, quote } from './process-config.fields.js';
 import { readBackoff, readReadiness } from './process-config.sections.js';
 import { PM2_REFUSED_FIELDS, PM2_WARNED_FIELDS } from './pm2-fields.js';
-import { splitPm2Args } from './pm2-values.js';
+import { pm2Bytes, splitPm2Args } from './pm2-values.js';
 import { MAX_PROCESS_NAME_LENGTH, PROCESS_NAME_RULE, processNameProblem } from './process-name.js';
 import type { AutorestartPolicy, ProcessSpec } from './process-spec.js';
 
@@ -108,6 +108,7 @@ export function parseProcessEntry(raw: unknown, where: string, options: EntryOpt
     ),
     readiness: readReadiness(r, port !== null || r.has('port')),
     waitReady: readWaitReady(r),
+    maxMemoryBytes: readMaxMemory(r),
   };
   for (const [field, reason] of execLimitProblems(spec.command, spec.args, spec.env)) r.fail(field, reason);
   return { where, label, name, spec: Object.freeze(spec) };
@@ -303,6 +304,19 @@ function readWaitReady(r: FieldReader): { timeoutMs: number } | null {
   if (r.has('readiness')) r.fail('wait_ready', 'and "readiness" both decide when the process is running; give one');
   if (r.has('shell') && r.raw('shell') === true) r.fail('wait_ready', 'needs the process itself to be the Node program that sends \'ready\', not a shell ("shell: true")');
   return Object.freeze({ timeoutMs: r.millis('listen_timeout', 1, DAY_MS, PM2_DEFAULTS.listenTimeoutMs) });
+}
+
+/** Below this a Node process cannot even start: a smaller limit would restart it for ever. */
+const MIN_MEMORY_LIMIT_BYTES = 1024 * 1024;
+
+/** PM2 `max_memory_restart`: bytes, or a size such as "200M", "1G", "2048K" (powers of 1024). */
+function readMaxMemory(r: FieldReader): number | null {
+  if (!r.has('max_memory_restart')) return null;
+  const value = r.raw('max_memory_restart');
+  const bytes = pm2Bytes(value);
+  if (bytes !== null && bytes >= MIN_MEMORY_LIMIT_BYTES) return bytes;
+  r.fail('max_memory_restart', `must be bytes of at least 1 MiB, or a size such as "200M", "1G", "2048K", got ${describeValue(value)}`);
+  return null;
 }
 
 /** PM2 `stop_exit_codes`: one exit code or a list of them (0 to 255). */

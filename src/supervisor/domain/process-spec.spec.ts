@@ -22,6 +22,7 @@ function spec(fields: Partial<ProcessSpec> = {}): ProcessSpec {
     killTimeoutMs: 5000,
     readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 500, failureThreshold: 3, startupGraceMs: 2000 },
     waitReady: null,
+    maxMemoryBytes: null,
     ...fields,
   };
 }
@@ -137,7 +138,7 @@ describe('sameSpec', () => {
       const same = sameSpec(a, b);
 
       // Assert
-      expect(Object.keys(b)[0]).toBe('waitReady');
+      expect(Object.keys(b)[0]).toBe('maxMemoryBytes');
       expect(Object.keys(b.env)).toEqual(['B', 'A']);
       expect(same).toBe(true);
     });
@@ -191,6 +192,7 @@ describe('sameSpec', () => {
       ['readiness.failureThreshold', { readiness: { ...base.readiness, failureThreshold: 1 } }],
       ['readiness.startupGraceMs', { readiness: { ...base.readiness, startupGraceMs: 0 } }],
       ['waitReady', { waitReady: { timeoutMs: 3000 } }],
+      ['maxMemoryBytes', { maxMemoryBytes: 1024 }],
     ];
 
     it('lists a change for every top-level field', () => {

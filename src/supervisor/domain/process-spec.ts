@@ -65,6 +65,8 @@ export interface ProcessSpec {
    * not within `timeoutMs` (PM2 `listen_timeout`), it is stopped and counted as a failed start.
    */
   readonly waitReady: { readonly timeoutMs: number } | null;
+  /** PM2 `max_memory_restart`: restart once the resident memory of the whole process group exceeds this. */
+  readonly maxMemoryBytes: number | null;
 }
 
 /** One running copy of a spec: `name` or `name-1..name-N`. */

@@ -124,6 +124,22 @@ export class NodeProcessLauncher implements IProcessLauncher {
     return alive;
   }
 
+  /** From /proc/<pid>/status (VmRSS, in kB, so no page size is assumed) of each member but the watcher. */
+  groupRssBytes(pgid: number): number | null {
+    if (process.platform !== 'linux' || !Number.isInteger(pgid) || pgid <= 1) return null;
+    const watcher = this.lifelines.get(pgid)?.watcherPid;
+    let kib = 0;
+    for (const member of this.liveGroups().get(pgid) ?? []) {
+      if (member === watcher) continue;
+      try {
+        kib += Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${member}/status`, 'utf8'))?.[1] ?? 0);
+      } catch {
+        // exited while we looked
+      }
+    }
+    return kib * 1024;
+  }
+
   /**
    * The leader's exit, as the `exit` event reports it. The lifeline stays open until the
    * whole group is gone (see groupAlive), so a backend killed while a stop still waits for

@@ -43,6 +43,7 @@ export function specOf(fields: Partial<ProcessSpec> = {}): ProcessSpec {
     killTimeoutMs: 1000,
     readiness: { target: { kind: 'none' }, intervalMs: 100, timeoutMs: 50, failureThreshold: 3, startupGraceMs: 500 },
     waitReady: null,
+    maxMemoryBytes: null,
     ...fields,
   };
 }
@@ -136,6 +137,8 @@ export class FakeLauncher implements IProcessLauncher {
   onLaunch: (child: FakeChild) => void = () => undefined;
   private readonly failures: Error[] = [];
   private readonly groupOverrides = new Map<number, boolean>();
+  /** What groupRssBytes answers per group (0 when unset). */
+  readonly groupRss = new Map<number, number>();
   private readonly startTimeOverrides = new Map<number, string | null>();
   private gate: Deferred<void> | null = null;
   private nextPid = 1000;
@@ -185,6 +188,10 @@ export class FakeLauncher implements IProcessLauncher {
     if (child?.alive) child.receive(signal);
     if (this.groupOverrides.get(pgid) && this.groupDiesOn.has(signal)) this.groupOverrides.set(pgid, false);
     return alive;
+  }
+
+  groupRssBytes(pgid: number): number | null {
+    return this.groupRss.get(pgid) ?? 0;
   }
 
   groupAlive(pgid: number): boolean {
