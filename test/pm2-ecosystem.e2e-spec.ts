@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cleanup, freePort, getJson, MAIN, spawnProcess, tempDir, waitExit, waitFor, waitReady, type Spawned } from './support/harness.js';
@@ -247,6 +247,58 @@ describe('PM2 ecosystem files', () => {
       // The child's 120 MiB buffer is in the figure: the leader alone never reaches the limit.
       expect(Number(measured?.[1])).toBeGreaterThan(120);
       expect(restarted.pid === null || restarted.pid !== first.pid).toBe(true);
+    });
+  });
+
+  describe('when the backend is stopped while it evaluates a hanging ecosystem file at start', () => {
+    /** A file that starts a grandchild (its pid in `pids`), announces itself, then never finishes. */
+    function hangingEcosystem(dir: string): { config: string; pids: string } {
+      const pids = join(dir, 'pids');
+      const config = join(dir, 'ecosystem.config.js');
+      writeFileSync(
+        config,
+        `const { spawn } = require('node:child_process');\n` +
+          `const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });\n` +
+          `require('node:fs').writeFileSync(${JSON.stringify(pids)}, process.pid + ' ' + c.pid);\n` +
+          `while (true) {}\n`,
+      );
+      return { config, pids };
+    }
+
+    const running = (pid: number) => {
+      try {
+        return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+
+    it('a forced exit (a second SIGTERM) takes the evaluation and what it started with it', async () => {
+      const dir = tempDir('procguard-pm2-');
+      const { config, pids } = hangingEcosystem(dir);
+      const proc = startIn(dir, config, await freePort());
+      const [evaluator, grandchild] = (await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8'), 'the evaluation to start', 30_000)).split(' ').map(Number);
+
+      proc.child.kill('SIGTERM');
+      await waitFor(() => proc.output().includes('SIGTERM received'), 'the first SIGTERM to be logged', 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      proc.child.kill('SIGTERM');
+      const exit = await waitExit(proc, 30_000);
+
+      expect(exit.code).not.toBe(0);
+      await waitFor(() => !running(evaluator) && !running(grandchild), 'the evaluation and its child to be gone', 10_000);
+    });
+
+    it('a SIGKILL of the backend takes the evaluation with it (PR_SET_PDEATHSIG)', async () => {
+      const dir = tempDir('procguard-pm2-');
+      const { config, pids } = hangingEcosystem(dir);
+      const proc = startIn(dir, config, await freePort());
+      const [evaluator] = (await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8'), 'the evaluation to start', 30_000)).split(' ').map(Number);
+
+      proc.child.kill('SIGKILL');
+      await waitExit(proc, 30_000);
+
+      await waitFor(() => !running(evaluator), 'the evaluation to be gone', 10_000);
     });
   });
 

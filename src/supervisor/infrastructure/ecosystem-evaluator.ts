@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { Readable } from 'node:stream';
 
 /** How long a JavaScript ecosystem file may take to produce its config. */
@@ -50,6 +50,20 @@ try {
 }
 `;
 
+/**
+ * The backend's variables a config file has no business with. NODE_CHANNEL_*: a backend started
+ * with an IPC channel would make the evaluator open its fd 3 (the result pipe) as one.
+ */
+const PRIVATE_ENV = ['API_TOKEN', 'PROCGUARD_DEV_SESSION', 'NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE'];
+
+let setprivChecked: boolean | null = null;
+
+/** util-linux setpriv, to tie the evaluator to the backend with PR_SET_PDEATHSIG. */
+function hasSetpriv(): boolean {
+  setprivChecked ??= process.platform === 'linux' && spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
+  return setprivChecked;
+}
+
 export type EcosystemResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
 
 export interface EvaluateOptions {
@@ -67,10 +81,15 @@ export interface EvaluateOptions {
 export function evaluateEcosystemFile(path: string, options: EvaluateOptions): Promise<EcosystemResult> {
   const timeoutMs = options.timeoutMs ?? ECOSYSTEM_TIMEOUT_MS;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', EVALUATOR, '--', path], {
+    const node = [process.execPath, '--input-type=module', '-e', EVALUATOR, '--', path];
+    // SIGKILL if the backend dies, even by SIGKILL, mid-evaluation (setpriv execs: the PID is node's).
+    const [file, ...args] = hasSetpriv() ? ['setpriv', '--pdeathsig', 'SIGKILL', '--', ...node] : node;
+    const env = { ...process.env };
+    for (const key of PRIVATE_ENV) delete env[key];
+    const child = spawn(file, args, {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      // Explicit: PM2 files read process.env (NODE_ENV, secrets), so the child sees ours.
-      env: process.env,
+      // PM2 files read process.env (NODE_ENV, secrets), so the child sees ours, less procguard's own.
+      env,
       // Its own group, so that the timeout also ends whatever the file started.
       detached: true,
     });
@@ -92,6 +111,9 @@ export function evaluateEcosystemFile(path: string, options: EvaluateOptions): P
       }
     };
     const timer = setTimeout(() => stop(`did not finish within ${timeoutMs} ms (is it waiting for something?)`), timeoutMs);
+    // A backend that exits meanwhile (a forced shutdown, exit 2) takes the evaluation's group with it.
+    const onExit = () => stop('the backend exited');
+    process.once('exit', onExit);
 
     (child.stdio[3] as Readable).on('data', (chunk: Buffer) => {
       resultBytes += chunk.length;
@@ -105,11 +127,13 @@ export function evaluateEcosystemFile(path: string, options: EvaluateOptions): P
     });
     child.on('error', (error) => {
       clearTimeout(timer);
+      process.removeListener('exit', onExit);
       resolve({ ok: false, reason: `cannot start node to evaluate it: ${error.message}` });
     });
     child.on('close', (code, signal) => {
       exited = true;
       clearTimeout(timer);
+      process.removeListener('exit', onExit);
       if (failure !== null) return resolve({ ok: false, reason: failure });
       const text = Buffer.concat(result).toString('utf8');
       // The line ends with "\n" only when the child wrote all of it.

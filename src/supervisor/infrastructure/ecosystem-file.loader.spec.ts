@@ -86,6 +86,19 @@ describe('loadProcessConfigFile with a PM2 JavaScript ecosystem file', () => {
     }
   }, SLOW_MS);
 
+  it("never shows the file procguard's own secrets (API_TOKEN) or its IPC channel variables", async () => {
+    process.env.API_TOKEN = 'secret-token-of-the-backend';
+    process.env.NODE_CHANNEL_FD = '3';
+    try {
+      const text = `module.exports = { apps: [{ script: 'a.js', env: { T: String(process.env.API_TOKEN), C: String(process.env.NODE_CHANNEL_FD) } }] };\n`;
+      const [spec] = await loadProcessConfigFile(file('ecosystem.config.js', text), dir);
+      expect(spec.env).toEqual({ T: 'undefined', C: 'undefined' });
+    } finally {
+      delete process.env.API_TOKEN;
+      delete process.env.NODE_CHANNEL_FD;
+    }
+  }, SLOW_MS);
+
   it('validates the export like a JSON file, naming the file and every problem', async () => {
     const path = file('ecosystem.config.js', `module.exports = { apps: [{ script: 'a.js', instances: 'lots', uid: 0 }] };\n`);
 
