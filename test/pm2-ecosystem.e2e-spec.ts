@@ -277,7 +277,7 @@ describe('PM2 ecosystem files', () => {
       const dir = tempDir('procguard-pm2-');
       const { config, pids } = hangingEcosystem(dir);
       const proc = startIn(dir, config, await freePort());
-      const [evaluator, grandchild] = (await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8'), 'the evaluation to start', 30_000)).split(' ').map(Number);
+      const [evaluator, grandchild] = (await waitFor(() => (existsSync(pids) ? readFileSync(pids, 'utf8') : ''), 'the evaluation to start', 30_000)).split(' ').map(Number);
 
       proc.child.kill('SIGTERM');
       await waitFor(() => proc.output().includes('SIGTERM received'), 'the first SIGTERM to be logged', 30_000);
@@ -293,7 +293,7 @@ describe('PM2 ecosystem files', () => {
       const dir = tempDir('procguard-pm2-');
       const { config, pids } = hangingEcosystem(dir);
       const proc = startIn(dir, config, await freePort());
-      const [evaluator] = (await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8'), 'the evaluation to start', 30_000)).split(' ').map(Number);
+      const [evaluator] = (await waitFor(() => (existsSync(pids) ? readFileSync(pids, 'utf8') : ''), 'the evaluation to start', 30_000)).split(' ').map(Number);
 
       proc.child.kill('SIGKILL');
       await waitExit(proc, 30_000);
