@@ -155,6 +155,62 @@ describe('PM2 ecosystem files', () => {
     });
   });
 
+  describe('when signals overlap a slow re-evaluation', () => {
+    /** An ecosystem that takes about `ms` to evaluate (a busy wait) and declares `names`, each a job exiting with 5. */
+    const slowEcosystem = (ms: number, names: string[]) =>
+      `const end = Date.now() + ${ms}; while (Date.now() < end) {}\n` +
+      `module.exports = { apps: ${JSON.stringify(names.map((name) => ({ name, script: './job.mjs', args: '5', stop_exit_codes: [5] })))} };\n`;
+
+    it('SIGHUPs during an evaluation make one more pass, and the last file wins', async () => {
+      const dir = tempDir('procguard-pm2-');
+      copyFileSync(fixture('pm2/job.mjs'), join(dir, 'job.mjs'));
+      const config = join(dir, 'ecosystem.config.js');
+      writeFileSync(config, slowEcosystem(0, ['first']));
+      const port = await freePort();
+      const proc = startIn(dir, config, port);
+      await waitReady(proc, port, 40_000);
+
+      writeFileSync(config, slowEcosystem(1500, ['second']));
+      proc.child.kill('SIGHUP');
+      await waitFor(() => proc.output().includes('SIGHUP: reloading'), 'the first reload to begin', 30_000);
+      writeFileSync(config, slowEcosystem(0, ['third']));
+      proc.child.kill('SIGHUP');
+      proc.child.kill('SIGHUP');
+
+      await waitFor(async () => {
+        const names = ((await getJson(port, '/api/processes')).body.processes as { name: string }[]).map((p) => p.name);
+        return names.length === 1 && names[0] === 'third';
+      }, 'the last file to be applied', 30_000);
+      expect(proc.output()).not.toMatch(STACK_LINE);
+    });
+
+    it('a SIGTERM during a re-evaluation shuts down gracefully and leaves no evaluation behind', async () => {
+      const dir = tempDir('procguard-pm2-');
+      copyFileSync(fixture('pm2/job.mjs'), join(dir, 'job.mjs'));
+      const config = join(dir, 'ecosystem.config.js');
+      writeFileSync(config, slowEcosystem(0, ['first']));
+      const port = await freePort();
+      const proc = startIn(dir, config, port);
+      await waitReady(proc, port, 40_000);
+      const marker = join(dir, 'evaluating.pid');
+      writeFileSync(config, `require('node:fs').writeFileSync(${JSON.stringify(marker)}, String(process.pid));\n` + slowEcosystem(60_000, ['second']));
+
+      proc.child.kill('SIGHUP');
+      const evaluator = Number(await waitFor(() => (existsSync(marker) ? readFileSync(marker, 'utf8') : ''), 'the re-evaluation to start', 30_000));
+      proc.child.kill('SIGTERM');
+      const exit = await waitExit(proc, 30_000);
+
+      expect(exit.code).toBe(0);
+      await waitFor(() => {
+        try {
+          return /^\d+ \(.*\) Z /.test(readFileSync(`/proc/${evaluator}/stat`, 'utf8'));
+        } catch {
+          return true;
+        }
+      }, 'the evaluation to be gone', 10_000);
+    });
+  });
+
   describe('when the JavaScript ecosystem file is bad at start', () => {
     it.each<[string, string, string]>([
       ['throws', `throw new Error('DATABASE_URL is not set');\n`, 'the JavaScript ecosystem file failed to evaluate: Error: DATABASE_URL is not set (line 1)'],
