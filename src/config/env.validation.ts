@@ -120,8 +120,8 @@ function token(value: string | undefined, problems: string[]): string | null {
 function envBlockName(value: string | undefined, problems: string[]): string | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const name = value.trim();
-  if (/^[A-Za-z0-9_]{1,64}$/.test(name)) return name;
-  problems.push(`PROCESSES_ENV must be the name of an env_<name> block (letters, digits, "_", at most 64), got ${JSON.stringify(name.slice(0, 80))}`);
+  if (/^[A-Za-z0-9_.-]{1,64}$/.test(name)) return name;
+  problems.push(`PROCESSES_ENV must be the name of an env_<name> block (letters, digits, "_", "." or "-", at most 64), got ${JSON.stringify(name.slice(0, 80))}`);
   return undefined;
 }
 

@@ -149,6 +149,10 @@ describe('a PM2 ecosystem file (apps)', () => {
       expect(app(fields, { envName: 'staging' }).env).toEqual({ NODE_ENV: 'staging', PORT: '3000', SHARED: 'yes' });
     });
 
+    it('selects a block whose name has "-" or "." (env_pre-prod)', () => {
+      expect(app({ env: { A: 1 }, 'env_pre-prod': { A: 2 } }, { envName: 'pre-prod' }).env).toEqual({ A: '2' });
+    });
+
     it('uses env alone for an app without the selected block', () => {
       expect(app({ env: { A: 1 } }, { envName: 'production' }).env).toEqual({ A: '1' });
     });

@@ -56,7 +56,7 @@ export const PM2_TRANSLATED_FIELDS = [
 ] as const;
 
 /** PM2's per-environment blocks (`env_production`), selected with PROCESSES_ENV. */
-export const PM2_ENV_VARIANT = /^env_[A-Za-z0-9_]+$/;
+export const PM2_ENV_VARIANT = /^env_[A-Za-z0-9_.-]+$/;
 
 /** Interpreters PM2 picks from a script's extension when none is given (else node). */
 export const PM2_INTERPRETERS: Readonly<Record<string, string>> = {
