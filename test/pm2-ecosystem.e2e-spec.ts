@@ -155,6 +155,23 @@ describe('PM2 ecosystem files', () => {
     });
   });
 
+  it("runs `script: 'npm', args: 'start'`, as PM2's examples write it, through PATH", async () => {
+    const dir = tempDir('procguard-pm2-');
+    copyFileSync(fixture('pm2/job.mjs'), join(dir, 'job.mjs'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, scripts: { start: 'node job.mjs 4' } }));
+    const config = join(dir, 'ecosystem.config.js');
+    writeFileSync(config, `module.exports = { apps: [{ name: 'site', script: 'npm', args: 'start', stop_exit_codes: [4] }] };\n`);
+    const port = await freePort();
+    const proc = startIn(dir, config, port);
+    await waitReady(proc, port, 40_000);
+
+    const site = await waitFor(async () => {
+      const s = (await getJson(port, '/api/processes/site')).body;
+      return s.lastExit ? s : null;
+    }, 'npm start to run the job', 60_000);
+    expect(site).toMatchObject({ state: 'stopped', lastExit: { code: 4 } });
+  });
+
   describe('when signals overlap a slow re-evaluation', () => {
     /** An ecosystem that takes about `ms` to evaluate (a busy wait) and declares `names`, each a job exiting with 5. */
     const slowEcosystem = (ms: number, names: string[]) =>

@@ -46,6 +46,7 @@ describe('a PM2 ecosystem file (apps)', () => {
       ['./src/server.js', 'server'],
       ['/opt/api/index.mjs', 'index'],
       ['bin/worker', 'worker'],
+      ['npm', 'npm'],
       ['job.py', 'job'],
     ])('defaults to the file name of script %p without its extension: %p', (script, name) => {
       expect(app({ script }).name).toBe(name);
@@ -100,6 +101,15 @@ describe('a PM2 ecosystem file (apps)', () => {
     it('uses interpreter, or its alias exec_interpreter, when given', () => {
       expect(app({ script: 'job.py', interpreter: '/usr/bin/python3.12' }).command).toBe('/usr/bin/python3.12');
       expect(app({ script: 'job.py', exec_interpreter: 'pypy' }).command).toBe('pypy');
+    });
+
+    it('runs a bare program name such as npm itself, from PATH, as PM2 does', () => {
+      expect(app({ script: 'npm', args: 'start' })).toMatchObject({ name: 'npm', command: 'npm', args: ['start'] });
+      expect(app({ script: 'npm', interpreter: 'node' })).toMatchObject({ command: 'node', args: ['npm'] });
+      expect(app({ script: './bin/server' })).toMatchObject({ command: 'node', args: ['./bin/server'] });
+      expect(problemsOf({ script: 'npm', node_args: '--inspect' })).toEqual([
+        'apps[0] "npm": "node_args" are the interpreter\'s arguments, but "npm" runs itself (a program on PATH)',
+      ]);
     });
 
     it('runs the script itself with interpreter "none"', () => {

@@ -201,7 +201,8 @@ function isCluster(r: FieldReader): boolean {
 
 /**
  * `command` + `args`, or PM2's `script`, run by `interpreter` (alias `exec_interpreter`; by
- * default the one PM2 picks from the extension, else node; `none` runs the script itself)
+ * default the one PM2 picks from the extension, else node; `none`, or a bare program name
+ * such as `npm`, runs the script itself)
  * with `node_args` / `interpreter_args` between the interpreter and the script.
  */
 function readCommand(r: FieldReader): { command: string; args: readonly string[] } {
@@ -221,8 +222,11 @@ function readCommand(r: FieldReader): { command: string; args: readonly string[]
   }
   if (r.has('script')) {
     const script = r.string('script') ?? '';
-    if (interpreter === 'none') {
-      if (argsKey !== undefined) r.fail(argsKey, 'are the interpreter\'s arguments, but "interpreter" is "none"');
+    // A bare program name (`script: npm`, as PM2 examples write it) is looked up on PATH and run
+    // itself, as PM2 ends up doing for it (which + isBinary); node would look for ./npm instead.
+    const onPath = interpreter === undefined && !script.includes('/') && extensionOf(script) === '';
+    if (interpreter === 'none' || onPath) {
+      if (argsKey !== undefined) r.fail(argsKey, `are the interpreter's arguments, but ${onPath ? `"${script}" runs itself (a program on PATH)` : '"interpreter" is "none"'}`);
       return { command: script, args };
     }
     const program = interpreter ?? PM2_INTERPRETERS[extensionOf(script)] ?? PROCESS_DEFAULTS.interpreter;
