@@ -46,9 +46,15 @@ const crashing = (name: string, instances = 1): ProcessSpec => ({
   backoff: { initialDelayMs: 0, factor: 1, maxDelayMs: 0, resetAfterMs: 60000 },
   maxRestarts: 1_000_000,
   restartWindowMs: 1000,
+  stopExitCodes: [],
+  autostart: true,
+  instanceVar: 'NODE_APP_INSTANCE',
+  incrementVar: null,
   stopSignal: 'SIGTERM',
   killTimeoutMs: 1000,
   readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 3, startupGraceMs: 0 },
+  waitReady: null,
+  maxMemoryBytes: null,
 });
 
 function stack(dir: string) {

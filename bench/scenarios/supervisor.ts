@@ -44,9 +44,15 @@ function spec(name: string, instances: number, initialDelayMs = 100): ProcessSpe
     backoff: { initialDelayMs, factor: 2, maxDelayMs: 1000, resetAfterMs: 1000 },
     maxRestarts: 1000,
     restartWindowMs: 60000,
+    stopExitCodes: [],
+    autostart: true,
+    instanceVar: 'NODE_APP_INSTANCE',
+    incrementVar: null,
     stopSignal: 'SIGTERM',
     killTimeoutMs: 5000,
     readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 3, startupGraceMs: 0 },
+    waitReady: null,
+    maxMemoryBytes: null,
   };
 }
 

@@ -134,7 +134,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
     } catch (error) {
       return failStart(error);
     }
-    const checked = startupConfigOrExit(full, () => lock.lockManager.releaseLockSync(), (message) => log('warn', message), declaration.features);
+    const checked = await startupConfigOrExit(full, () => lock.lockManager.releaseLockSync(), (message) => log('warn', message), declaration.features);
     specs = { path: full.PROCESSES_CONFIG, specs: checked.specs };
   }
   setProcguardContext({ lockManager: held.lockManager, lock: held.lock, env, overrides, specs });

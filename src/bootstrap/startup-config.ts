@@ -38,28 +38,32 @@ export class StartupConfigError extends Error {
  *
  * @throws InvalidProcessConfigError, StartupConfigError
  */
-export function readStartupConfig(env: AppEnv, features: StartupFeatures = ALL): StartupConfig {
+export async function readStartupConfig(env: AppEnv, features: StartupFeatures = ALL): Promise<StartupConfig> {
+  const pm2Warnings: string[] = [];
+  const options = { envName: env.PROCESSES_ENV, warn: (m: string) => pm2Warnings.push(m) };
   // Without the supervisor the process config is not read at all: the host did not ask for agents.
-  const specs = features.supervisor ? processConfigSource(env.PROCESSES_CONFIG, env.PROCESSES_CONFIG_EXPLICIT).load() : [];
+  const specs = features.supervisor
+    ? await processConfigSource(env.PROCESSES_CONFIG, env.PROCESSES_CONFIG_EXPLICIT, undefined, options).load()
+    : [];
   const problems = features.supervisor ? undeclaredNames('READY_REQUIRES', env.READY_REQUIRES, specs) : [];
   const database = features.database ? databasePathProblem(env.DATABASE_PATH) : null;
   if (database) problems.push(`DATABASE_PATH ${env.DATABASE_PATH} ${database}`);
   if (problems.length > 0) throw new StartupConfigError(problems);
-  return { specs, warnings: killTimeoutWarnings(specs, env.SHUTDOWN_TIMEOUT_MS) };
+  return { specs, warnings: [...pm2Warnings, ...killTimeoutWarnings(specs, env.SHUTDOWN_TIMEOUT_MS)] };
 }
 
 /**
  * {@link readStartupConfig}, or the problems on stderr (no stack trace) and exit code 2
  * after `release` (the lock) has run.
  */
-export function startupConfigOrExit(
+export async function startupConfigOrExit(
   env: AppEnv,
   release: () => void,
   warn: (message: string) => void,
   features: StartupFeatures = ALL,
-): StartupConfig {
+): Promise<StartupConfig> {
   try {
-    const config = readStartupConfig(env, features);
+    const config = await readStartupConfig(env, features);
     for (const warning of config.warnings) warn(warning);
     return config;
   } catch (error) {

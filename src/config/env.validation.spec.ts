@@ -56,6 +56,22 @@ describe('validateEnv', () => {
         });
       });
 
+      it('reads PROCESSES_ENV, the <name> of PM2 env_<name> blocks, and leaves it unset when blank', () => {
+        expect(validateEnv({ PROCESSES_ENV: ' production ' }, CWD).PROCESSES_ENV).toBe('production');
+        expect(validateEnv({ PROCESSES_ENV: 'stage_2' }, CWD).PROCESSES_ENV).toBe('stage_2');
+        expect(validateEnv({ PROCESSES_ENV: 'pre-prod.eu' }, CWD).PROCESSES_ENV).toBe('pre-prod.eu');
+        expect(validateEnv({ PROCESSES_ENV: '  ' }, CWD).PROCESSES_ENV).toBeUndefined();
+        expect(validateEnv({}, CWD).PROCESSES_ENV).toBeUndefined();
+      });
+
+      it.each(['prod/1', 'prod;rm', 'x'.repeat(65), 'env production'])('rejects PROCESSES_ENV %p, naming it', (value) => {
+        expect(() => validateEnv({ PROCESSES_ENV: value }, CWD)).toThrow(
+          expect.objectContaining({
+            problems: [`PROCESSES_ENV must be the name of an env_<name> block (letters, digits, "_", "." or "-", at most 64), got ${JSON.stringify(value.trim())}`],
+          }),
+        );
+      });
+
       it('rejects a short token without echoing it, and a bad process name', () => {
         expect(() => validateEnv({ API_TOKEN: 'short-secret', READY_REQUIRES: 'ok,../bad' }, CWD)).toThrow(
           expect.objectContaining({

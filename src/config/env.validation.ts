@@ -18,6 +18,8 @@ export interface AppEnv {
   readonly API_TOKEN: string | null;
   /** Processes readiness waits for. */
   readonly READY_REQUIRES: readonly string[];
+  /** PM2's `--env <name>`: selects the `env_<name>` block of every process; undefined for `env` alone. */
+  readonly PROCESSES_ENV: string | undefined;
   /** Events kept per process in the database. */
   readonly EVENT_RETENTION: number;
   /** JSON-lines copy of the event log. */
@@ -96,6 +98,7 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd(), label: Settin
     SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 5000, 100, 600000),
     PROCESSES_CONFIG: path('PROCESSES_CONFIG', './config/processes.yaml'),
     PROCESSES_CONFIG_EXPLICIT: text('PROCESSES_CONFIG') !== undefined,
+    PROCESSES_ENV: envBlockName(text('PROCESSES_ENV'), problems, label('PROCESSES_ENV')),
     API_TOKEN: token(text('API_TOKEN'), problems, label('API_TOKEN')),
     READY_REQUIRES: nameList(label('READY_REQUIRES'), text('READY_REQUIRES'), problems),
     EVENT_RETENTION: int('EVENT_RETENTION', 1000, 10, 1_000_000),
@@ -119,6 +122,15 @@ function token(value: string | undefined, problems: string[], name: string): str
     problems.push(`${name} must be at least ${MIN_TOKEN_LENGTH} characters with no spaces`);
   }
   return value;
+}
+
+/** The `<name>` of PM2's `env_<name>` blocks: the characters such a key may have. */
+function envBlockName(value: string | undefined, problems: string[], label: string): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const name = value.trim();
+  if (/^[A-Za-z0-9_.-]{1,64}$/.test(name)) return name;
+  problems.push(`${label} must be the name of an env_<name> block (letters, digits, "_", "." or "-", at most 64), got ${JSON.stringify(name.slice(0, 80))}`);
+  return undefined;
 }
 
 function nameList(name: string, value: string | undefined, problems: string[]): string[] {

@@ -7,6 +7,8 @@ import type { SettingOverride } from '../config/settings.js';
 export interface ProcguardModuleOptions {
   /** Process config file, YAML or JSON (`PROCESSES_CONFIG`, default `./config/processes.yaml`; a missing default file means no processes). */
   readonly processesConfig?: string;
+  /** The PM2 `env_<name>` block merged over `env` (`PROCESSES_ENV`; PM2's `--env <name>`). */
+  readonly processesEnv?: string;
   /** Bearer token the mutating routes require (`API_TOKEN`; at least 16 characters). `null`: none. */
   readonly apiToken?: string | null;
   /** Process names readiness waits for (`READY_REQUIRES`). */
@@ -53,6 +55,7 @@ export const DEFAULT_FEATURES: ResolvedFeatures = { health: true, supervisor: tr
 
 const OPTION_VARIABLES: Record<keyof ProcguardModuleOptions, string> = {
   processesConfig: 'PROCESSES_CONFIG',
+  processesEnv: 'PROCESSES_ENV',
   apiToken: 'API_TOKEN',
   readyRequires: 'READY_REQUIRES',
   databasePath: 'DATABASE_PATH',

@@ -82,12 +82,16 @@ const providers: Provider[] = [
       provide: PROCESS_CONFIG_SOURCE,
       inject: [SETTINGS],
       useFactory: (settings: ProcguardSettings): IProcessConfigSource => {
-        const source = processConfigSource(settings.PROCESSES_CONFIG, settings.PROCESSES_CONFIG_EXPLICIT);
+        const logger = new Logger('ProcessConfig');
+        const source = processConfigSource(settings.PROCESSES_CONFIG, settings.PROCESSES_CONFIG_EXPLICIT, undefined, {
+          envName: settings.PROCESSES_ENV,
+          warn: (m) => logger.warn(m),
+        });
         const required = settings.READY_REQUIRES;
         // A reload that drops a name readiness waits for would hold it at 503 for ever:
         // the file is refused as a whole, as it is at start (there: exit 2).
-        const load = () => {
-          const specs = source.load();
+        const load = async () => {
+          const specs = await source.load();
           const problems = undeclaredNames('READY_REQUIRES', required, specs);
           if (problems.length > 0) throw new InvalidProcessConfigError(source.path, problems);
           return specs;
@@ -110,9 +114,9 @@ const providers: Provider[] = [
       // only when the module's options name another file (forRootAsync) is it read here.
       provide: PROCESS_SPECS,
       inject: [SETTINGS, PROCESS_CONFIG_SOURCE],
-      useFactory: (settings: ProcguardSettings, source: IProcessConfigSource) => {
+      useFactory: async (settings: ProcguardSettings, source: IProcessConfigSource) => {
         const checked = procguardContext().specs;
-        return Object.freeze([...(checked?.path === settings.PROCESSES_CONFIG ? checked.specs : source.load())]);
+        return Object.freeze([...(checked?.path === settings.PROCESSES_CONFIG ? checked.specs : await source.load())]);
       },
     },
     ProcessManager,

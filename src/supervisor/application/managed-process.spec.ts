@@ -56,7 +56,7 @@ describe('ManagedProcess', () => {
           args: ['server.js', '--port', '1'],
           shell: false,
           cwd: '/srv/app',
-          env: { SHARED: 'yes', OWN: '1', INSTANCE_INDEX: '1', PROCGUARD_PROCESS_NAME: 'web' },
+          env: { SHARED: 'yes', OWN: '1', NODE_APP_INSTANCE: '0', INSTANCE_INDEX: '1', PROCGUARD_PROCESS_NAME: 'web' },
         },
       ]);
       expect(moves()).toEqual(['stopped->starting', 'starting->running']);
@@ -559,6 +559,109 @@ describe('ManagedProcess', () => {
 
       // Assert
       expect(probe.checks).toHaveLength(checks);
+    });
+  });
+
+  describe('when the spec has wait_ready (PM2)', () => {
+    it("opens the ready channel and stays starting until the child sends 'ready'", async () => {
+      // Arrange
+      const { launcher, proc, moves } = setup({ waitReady: { timeoutMs: 3000 } });
+
+      // Act
+      await proc.start();
+      await advance(2999);
+      const before = proc.currentState;
+      launcher.last.sendReady();
+      await settle();
+
+      // Assert
+      expect(launcher.last.request.readyChannel).toBe(true);
+      expect(before).toBe('starting');
+      expect(proc.status()).toMatchObject({ state: 'running', reason: "sent 'ready' (wait_ready)" });
+      expect(moves()).toEqual(['stopped->starting', 'starting->running']);
+      await advance(10_000);
+      expect(proc.currentState).toBe('running');
+    });
+
+    it('stops a child that sends nothing by listen_timeout and restarts it as a failed start', async () => {
+      // Arrange
+      const { launcher, proc, moves } = setup({ waitReady: { timeoutMs: 3000 }, killTimeoutMs: 500 });
+      await proc.start();
+      launcher.last.ignore('SIGTERM');
+
+      // Act
+      await advance(3000);
+      const signalled = [...launcher.signalsTo(1000)];
+      await advance(500);
+
+      // Assert
+      expect(signalled).toEqual(['SIGTERM']);
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM', 'SIGKILL']);
+      expect(proc.status()).toMatchObject({ state: 'backoff', reason: expect.stringContaining("did not send 'ready' within 3000 ms (listen_timeout)") });
+      expect(moves()).toEqual(['stopped->starting', 'starting->backoff']);
+    });
+
+    it("ignores a 'ready' from a child that is no longer the current one", async () => {
+      // Arrange
+      const { launcher, proc } = setup({ waitReady: { timeoutMs: 3000 }, backoff: { initialDelayMs: 100, factor: 1, maxDelayMs: 100, resetAfterMs: 60_000 } });
+      await proc.start();
+      const first = launcher.last;
+      first.exit(1);
+      await settle();
+      await advance(100);
+
+      // Act
+      first.sendReady();
+      await settle();
+
+      // Assert
+      expect(launcher.children).toHaveLength(2);
+      expect(proc.currentState).toBe('starting');
+    });
+
+    it('does not open a ready channel without wait_ready', async () => {
+      const { launcher, proc } = setup();
+      await proc.start();
+      expect(launcher.last.request.readyChannel).toBeUndefined();
+    });
+  });
+
+  describe('when the spec has max_memory_restart (PM2)', () => {
+    it('restarts the child once its whole group is over the limit, naming the figure, and not before', async () => {
+      // Arrange
+      const { launcher, proc, moves } = setup({ maxMemoryBytes: 100 * 1048576, killTimeoutMs: 500 });
+      await proc.start();
+      launcher.groupRss.set(1000, 100 * 1048576);
+
+      // Act
+      await advance(2000);
+      const atLimit = proc.currentState;
+      launcher.groupRss.set(1000, 150 * 1048576);
+      await advance(2000);
+
+      // Assert
+      expect(atLimit).toBe('running');
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM']);
+      expect(proc.status()).toMatchObject({
+        state: 'backoff',
+        reason: expect.stringContaining('memory 150.0 MiB of the process group is over max_memory_restart 100.0 MiB'),
+      });
+      expect(moves()).toEqual(['stopped->starting', 'starting->running', 'running->backoff']);
+    });
+
+    it('stops sampling a child that is gone', async () => {
+      // Arrange
+      const { launcher, proc } = setup({ maxMemoryBytes: 1048576, autorestart: 'never' });
+      await proc.start();
+      await proc.stop();
+      launcher.groupRss.set(1000, 1e9);
+
+      // Act
+      await advance(10_000);
+
+      // Assert
+      expect(launcher.signalsTo(1000)).toEqual(['SIGTERM']);
+      expect(proc.currentState).toBe('stopped');
     });
   });
 

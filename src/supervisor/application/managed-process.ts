@@ -31,6 +31,15 @@ export interface ManagedProcessDeps {
   readonly globalEnv: () => Readonly<Record<string, string>>;
   readonly emit: (event: ProcessEvent) => void;
   readonly now?: () => number;
+  /** How often max_memory_restart samples the group; MEMORY_SAMPLE_INTERVAL_MS unless given. */
+  readonly memorySampleIntervalMs?: number;
+}
+
+/** Every few seconds, as the issue asks: one /proc scan per sample and limited instance. */
+export const MEMORY_SAMPLE_INTERVAL_MS = 2000;
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
 /**
@@ -49,6 +58,10 @@ export class ManagedProcess {
   private childStartedAt = 0;
   private stoppingChild: ChildHandle | null = null;
   private backoffTimer: ReturnType<typeof setTimeout> | null = null;
+  /** wait_ready: the listen_timeout of the child now starting. */
+  private readyTimer: ReturnType<typeof setTimeout> | null = null;
+  /** max_memory_restart: samples the child's process group while it lives. */
+  private memoryTimer: ReturnType<typeof setInterval> | null = null;
   private nextRestartAt: number | null = null;
   private restarts = 0;
   /** The last move to "stopped" was the restart policy's answer to an exit. */
@@ -176,6 +189,7 @@ export class ManagedProcess {
         shell: instance.spec.shell,
         cwd: instance.spec.cwd,
         env: { ...deps.globalEnv(), ...instance.env },
+        ...(instance.spec.waitReady ? { readyChannel: true } : {}),
       });
     } catch (error) {
       this.afterExit({ code: null, signal: null }, 0, `could not start: ${(error as Error).message}`, null);
@@ -195,7 +209,68 @@ export class ManagedProcess {
     child.onOutput(guardListener(`output of "${instance.name}"`, (stream, chunk) => deps.output.append(instance.name, stream, chunk)));
     // The exit event decides at once; nothing polls for liveness.
     void child.exited.then((exit) => this.enqueue(() => this.onChildExit(child, exit)));
-    if (!this.readiness.begin(child)) this.move('running', 'started (no readiness probe)');
+    if (instance.spec.maxMemoryBytes !== null) this.watchMemory(child, instance.spec.maxMemoryBytes);
+    if (instance.spec.waitReady) this.waitForReady(child, instance.spec.waitReady.timeoutMs);
+    else if (!this.readiness.begin(child)) this.move('running', 'started (no readiness probe)');
+  }
+
+  /**
+   * PM2 `wait_ready`: `starting` until the child sends 'ready'. Not by `listen_timeout`, it is
+   * stopped (stop signal, kill timeout, SIGKILL) and the exit goes to the restart policy as a
+   * failed start (PM2 would call it online anyway; here "running" means it said so).
+   */
+  private waitForReady(child: ChildHandle, timeoutMs: number): void {
+    child.onReady(() =>
+      void this.enqueue(() => {
+        if (this.child !== child || this.state.value !== 'starting') return;
+        this.clearReadyTimer();
+        this.move('running', "sent 'ready' (wait_ready)");
+      }),
+    );
+    this.readyTimer = setTimeout(() => {
+      void this.enqueue(async () => {
+        if (this.child !== child || this.state.value !== 'starting') return;
+        this.readyTimer = null;
+        await this.stopUnready(child, `did not send 'ready' within ${timeoutMs} ms (listen_timeout)`);
+      });
+    }, timeoutMs);
+  }
+
+  /**
+   * PM2 `max_memory_restart`, counting the whole process group (PM2 reads the main PID only):
+   * sampled every MEMORY_SAMPLE_INTERVAL_MS; over the limit, the child is stopped and restarted
+   * through the restart policy, the reason naming the figure measured.
+   */
+  private watchMemory(child: ChildHandle, limit: number): void {
+    const interval = this.deps.memorySampleIntervalMs ?? MEMORY_SAMPLE_INTERVAL_MS;
+    this.memoryTimer = setInterval(() => {
+      void this.enqueue(async () => {
+        if (this.child !== child || child === this.stoppingChild) return;
+        const rss = this.deps.launcher.groupRssBytes(child.pgid);
+        if (rss === null || rss <= limit) return;
+        this.clearMemoryTimer();
+        await this.stopUnready(child, `memory ${mib(rss)} of the process group is over max_memory_restart ${mib(limit)}`);
+      });
+    }, interval);
+    this.memoryTimer.unref?.();
+  }
+
+  private clearMemoryTimer(): void {
+    if (this.memoryTimer) clearInterval(this.memoryTimer);
+    this.memoryTimer = null;
+  }
+
+  private clearReadyTimer(): void {
+    if (this.readyTimer) clearTimeout(this.readyTimer);
+    this.readyTimer = null;
+  }
+
+  private async stopUnready(child: ChildHandle, how: string): Promise<void> {
+    this.stoppingChild = child;
+    const exit = await this.killer.stop(child, this.instance.spec.stopSignal, this.instance.spec.killTimeoutMs);
+    this.stoppingChild = null;
+    this.forget(child);
+    this.afterExit({ ...exit, crashed: true }, this.now() - this.childStartedAt, how, child.pid);
   }
 
   private async onChildExit(child: ChildHandle, exit: ChildExit): Promise<void> {
@@ -209,11 +284,7 @@ export class ManagedProcess {
 
   private async onProbeFailed(failures: number, child: ChildHandle): Promise<void> {
     if (child !== this.child) return;
-    this.stoppingChild = child;
-    const exit = await this.killer.stop(child, this.instance.spec.stopSignal, this.instance.spec.killTimeoutMs);
-    this.stoppingChild = null;
-    this.forget(child);
-    this.afterExit({ ...exit, crashed: true }, this.now() - this.childStartedAt, `readiness probe failed ${failures} times`, child.pid);
+    await this.stopUnready(child, `readiness probe failed ${failures} times`);
   }
 
   private afterExit(exit: ChildExit & { crashed?: boolean }, uptimeMs: number, how: string, pid: number | null): void {
@@ -304,6 +375,8 @@ export class ManagedProcess {
 
   private forget(child: ChildHandle): void {
     this.readiness.end();
+    this.clearReadyTimer();
+    this.clearMemoryTimer();
     if (this.child === child) this.child = null;
     this.deps.registry.remove(this.instance.name, child.pid);
   }

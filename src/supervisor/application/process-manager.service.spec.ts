@@ -213,6 +213,7 @@ describe('ProcessManager', () => {
         FIRST_ONLY: 'kept',
         LATER: 'yes',
         PORT: '4000',
+        NODE_APP_INSTANCE: '0',
         INSTANCE_INDEX: '1',
         PROCGUARD_PROCESS_NAME: 'api',
       });
@@ -520,6 +521,37 @@ describe('ProcessManager', () => {
     });
   });
 
+  describe('when a spec has autostart false (PM2)', () => {
+    it('is left stopped by the start-up startAll, unless an operator started it, and by a reload that adds it', async () => {
+      // Arrange
+      const stored = new RecordingDesiredState();
+      stored.set('kept', 'running', 'operator');
+      const { launcher, manager } = setup(
+        [specOf({ name: 'web' }), specOf({ name: 'manual', autostart: false }), specOf({ name: 'kept', autostart: false })],
+        stored,
+      );
+
+      // Act
+      await manager.startAll('*', { atStartup: true });
+      await manager.reload([...['web', 'kept'].map((name) => specOf({ name, autostart: name === 'web' })), specOf({ name: 'manual', autostart: false }), specOf({ name: 'added', autostart: false })]);
+
+      // Assert
+      expect(launcher.requests.map((r) => r.name)).toEqual(['web', 'kept']);
+      expect(states(manager.statusAll()).sort()).toEqual(['added:stopped', 'kept:running', 'manual:stopped', 'web:running']);
+    });
+
+    it('is started by an explicit startAll or start', async () => {
+      // Arrange
+      const { manager } = setup([specOf({ name: 'manual', autostart: false })]);
+
+      // Act
+      const started = await manager.startAll();
+
+      // Assert
+      expect(states(started)).toEqual(['manual:running']);
+    });
+  });
+
   describe('when reloaded after an operator stated intents', () => {
     it('forgets the intent of new and changed specs and keeps that of unchanged ones', async () => {
       // Arrange
@@ -552,6 +584,8 @@ describe('ProcessManager', () => {
       ['autorestart "never", no intent', null, { autorestart: 'never' }, null],
       ['autorestart "always", stopped by an operator', 'stopped', { autorestart: 'always' }, 'stopped'],
       ['autorestart "never", started by an operator', 'running', { autorestart: 'never' }, 'running'],
+      ['autostart false, no intent', null, { autorestart: 'always', autostart: false }, null],
+      ['autostart false, started by an operator', 'running', { autorestart: 'always', autostart: false }, 'running'],
     ])('with %s, answers %p', (_label, expected, fields, stored) => {
       // Arrange
       const desired = new RecordingDesiredState();

@@ -80,11 +80,11 @@ export class ProcessManager {
 
   /**
    * What should be true of `name`: the operator's stored intent, else "running"
-   * for `autorestart: always`, else nothing to enforce.
+   * for `autorestart: always` (unless `autostart: false`), else nothing to enforce.
    */
   desiredOf(name: string): Desired | null {
-    const managed = this.get(name);
-    return this.desired.get(name) ?? (managed.instance.spec.autorestart === 'always' ? 'running' : null);
+    const { spec } = this.get(name).instance;
+    return this.desired.get(name) ?? (spec.autorestart === 'always' && spec.autostart ? 'running' : null);
   }
 
   /** One reconciler look at `name`, inside its command queue (see ManagedProcess.reconcile). */
@@ -102,14 +102,20 @@ export class ProcessManager {
     return Promise.all(instances.map((p) => p.start()));
   }
 
-  /** Starts every match except those an operator stopped (their intent outlives restarts). */
-  async startAll(pattern = '*'): Promise<ProcessStatus[]> {
+  /**
+   * Starts every match except those an operator stopped (their intent outlives restarts).
+   * `atStartup`: also leaves `autostart: false` processes stopped, unless an operator started them.
+   */
+  async startAll(pattern = '*', options: { atStartup?: boolean } = {}): Promise<ProcessStatus[]> {
     if (this.closing) return [];
-    const targets = this.matching(pattern);
-    for (const p of targets) {
-      if (this.desired.get(p.name) === 'stopped') this.logger.log(`${p.name}: left stopped, as an operator asked`);
-    }
-    return Promise.all(targets.filter((p) => this.desired.get(p.name) !== 'stopped').map((p) => p.start()));
+    const targets = this.matching(pattern).filter((p) => {
+      const desired = this.desired.get(p.name);
+      if (desired === 'stopped') this.logger.log(`${p.name}: left stopped, as an operator asked`);
+      const manual = options.atStartup === true && !p.instance.spec.autostart && desired !== 'running';
+      if (manual) this.logger.log(`${p.name}: not started (autostart: false)`);
+      return desired !== 'stopped' && !manual;
+    });
+    return Promise.all(targets.map((p) => p.start()));
   }
 
   async stop(name: string, timeoutMs?: number, reason?: string): Promise<ProcessStatus> {
@@ -204,7 +210,7 @@ export class ProcessManager {
       this.add(spec);
       // A new or changed declaration is the config speaking: earlier operator intent no longer applies.
       this.desired.clear(this.instancesOf(spec.name).map((p) => p.name));
-      await Promise.all(this.instancesOf(spec.name).map((p) => p.start()));
+      if (spec.autostart) await Promise.all(this.instancesOf(spec.name).map((p) => p.start()));
       (old ? report.restarted : report.started).push(spec.name);
     }
     return report;

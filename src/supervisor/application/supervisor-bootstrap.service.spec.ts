@@ -37,9 +37,9 @@ class FakeSource implements IProcessConfigSource {
   reads = 0;
   constructor(public specs: ProcessSpec[]) {}
 
-  load(): ProcessSpec[] {
+  load(): Promise<ProcessSpec[]> {
     this.reads += 1;
-    return this.specs;
+    return Promise.resolve(this.specs);
   }
 }
 

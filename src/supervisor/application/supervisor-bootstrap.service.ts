@@ -17,10 +17,11 @@ import {
   STRAY_PROCESS_FINDER,
 } from './supervisor.tokens.js';
 
-/** Reads the process config again; throws InvalidProcessConfigError. */
+/** Reads the process config again; rejects with InvalidProcessConfigError. */
 export interface IProcessConfigSource {
   readonly path: string;
-  load(): ProcessSpec[];
+  /** Async: a JavaScript ecosystem file is evaluated in a child process, not in this one. */
+  load(): Promise<ProcessSpec[]>;
 }
 
 /**
@@ -72,7 +73,7 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
     this.lifecycle.registerReloadHandler('process config', () => this.reload());
     if (this.specs.length === 0) this.logger.log(`No processes declared (${this.source.path})`);
     this.lifecycle.registerStartupHook('start agents', async () => {
-      await this.manager.startAll();
+      await this.manager.startAll('*', { atStartup: true });
       // A shutdown that began meanwhile has already stopped the reconciler: keep it stopped.
       if (this.lifecycle.currentState === 'starting') reconciler.start();
     });
@@ -102,7 +103,7 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
   private async reloadOnce(): Promise<void> {
     let specs: ProcessSpec[];
     try {
-      specs = this.source.load();
+      specs = await this.source.load();
     } catch (error) {
       this.logger.error(`Reload rejected, keeping the running processes: ${(error as Error).message}`);
       return;

@@ -35,28 +35,47 @@ export const PROCESS_FIELDS = [
 /** PM2 names of our fields: either name may be given, not both. */
 export const PM2_ALIASES = { max_restarts: 'maxRestarts', kill_timeout: 'killTimeoutMs' } as const;
 
-/** PM2 fields that are translated: script/interpreter into command/args, the rest into `backoff`. */
-export const PM2_TRANSLATED_FIELDS = ['script', 'interpreter', 'restart_delay', 'exp_backoff_restart_delay', 'min_uptime'] as const;
-
-/**
- * PM2 fields accepted and ignored, so an ecosystem file loads as it is: they configure PM2
- * features (file watching, cluster mode, its own log files) that have no meaning here.
- */
-export const IGNORED_PM2_FIELDS = [
-  'watch',
-  'ignore_watch',
+/** PM2 fields that are honoured by translating them into ours (see the README's PM2 table). */
+export const PM2_TRANSLATED_FIELDS = [
+  'script',
+  'interpreter',
+  'exec_interpreter',
+  'node_args',
+  'interpreter_args',
+  'interpreterArgs',
+  'restart_delay',
+  'exp_backoff_restart_delay',
+  'min_uptime',
+  'autostart',
+  'stop_exit_codes',
   'exec_mode',
-  'merge_logs',
-  'log_date_format',
-  'out_file',
-  'error_file',
+  'instance_var',
+  'increment_var',
+  'wait_ready',
+  'max_memory_restart',
 ] as const;
 
-/** PM2's per-environment blocks (`env_production`): procguard has one `env`, so they are ignored. */
-export const PM2_ENV_VARIANT = /^env_[A-Za-z0-9_]+$/;
+/** PM2's per-environment blocks (`env_production`), selected with PROCESSES_ENV. */
+export const PM2_ENV_VARIANT = /^env_[A-Za-z0-9_.-]+$/;
 
-/** Top-level fields of a PM2 ecosystem file that are ignored (deployment recipes). */
-export const IGNORED_PM2_TOP_LEVEL_FIELDS = ['deploy'] as const;
+/** Interpreters PM2 picks from a script's extension when none is given (else node). */
+export const PM2_INTERPRETERS: Readonly<Record<string, string>> = {
+  '.py': 'python3',
+  '.sh': 'bash',
+  '.rb': 'ruby',
+  '.php': 'php',
+  '.pl': 'perl',
+};
+
+/** PM2's defaults where they differ from ours; used for an ecosystem file (`apps`). */
+export const PM2_DEFAULTS = {
+  maxRestarts: 16,
+  minUptimeMs: 1000,
+  killTimeoutMs: 1600,
+  instanceVar: 'NODE_APP_INSTANCE',
+  /** How long `wait_ready` waits for process.send('ready') unless `listen_timeout` says otherwise. */
+  listenTimeoutMs: 3000,
+} as const;
 
 export const BACKOFF_FIELDS = ['initialDelayMs', 'factor', 'maxDelayMs', 'resetAfterMs'] as const;
 export const READINESS_FIELDS = ['tcp', 'http', 'intervalMs', 'timeoutMs', 'failureThreshold', 'startupGraceMs'] as const;

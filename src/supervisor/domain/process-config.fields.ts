@@ -1,5 +1,6 @@
 import { DAY_MS } from './process-config.constants.js';
 import { didYouMean } from './did-you-mean.js';
+import { pm2Millis } from './pm2-values.js';
 
 export type ConfigObject = Readonly<Record<string, unknown>>;
 
@@ -46,6 +47,10 @@ export class FieldReader {
 
   raw(key: string): unknown {
     return Object.hasOwn(this.values, key) ? this.values[key] : undefined;
+  }
+
+  keys(): string[] {
+    return Object.keys(this.values);
   }
 
   has(key: string): boolean {
@@ -99,6 +104,16 @@ export class FieldReader {
 
   millis(key: string, min: number, max: number, fallback: number): number {
     return this.integer(key, min, max, fallback, 'a whole number of milliseconds');
+  }
+
+  /** A PM2 time: milliseconds, or a string such as "10s", "1m", "2h" (see pm2Millis). */
+  pm2Millis(key: string, min: number, max: number, fallback: number): number {
+    if (!this.has(key)) return fallback;
+    const value = this.raw(key);
+    const ms = pm2Millis(value);
+    if (ms !== null && ms >= min && ms <= max) return ms;
+    this.fail(key, `must be milliseconds or a time such as "10s", "1m", "2h", ${range(min, max)} ms, got ${describeValue(value)}`);
+    return fallback;
   }
 
   number(key: string, min: number, max: number, fallback: number): number {

@@ -25,7 +25,7 @@ describe('parseProcessConfig', () => {
     });
 
     it('names entries processes[i] in problems', () => {
-      expect(problemsOf([processWith(), { command: 'x' }])).toEqual(['processes[1]: "name" is required']);
+      expect(problemsOf([processWith(), { command: 'x' }])).toEqual(['processes[1]: "name" is required (or PM2 "script", whose file name is the default name)']);
     });
   });
 
@@ -50,14 +50,14 @@ describe('parseProcessConfig', () => {
           min_uptime: 2000,
           exp_backoff_restart_delay: 200,
           autorestart: true,
-          env: { NODE_ENV: 'production', WORKERS: 4 },
+          env: { NODE_ENV: 'production', WORKERS: 4, PORT: 8080 },
         },
         { name: 'worker', script: 'worker.py', interpreter: 'python3', autorestart: false, restart_delay: 1000 },
       ],
       deploy: { production: { user: 'node', host: 'example.com' } },
     };
 
-    it('translates PM2 fields and ignores the PM2-only ones', () => {
+    it('translates PM2 fields, with PM2 defaults, and gives each instance its own port', () => {
       const [api, worker] = parse(ecosystem);
 
       expect(api).toEqual({
@@ -66,16 +66,22 @@ describe('parseProcessConfig', () => {
         args: ['dist/server.js', '--port', '8080', '--verbose'],
         shell: false,
         cwd: '/srv/app/services/api',
-        env: { NODE_ENV: 'production', WORKERS: '4' },
+        env: { NODE_ENV: 'production', WORKERS: '4', PORT: '8080' },
         instances: 2,
-        port: null,
+        port: 8080,
         autorestart: 'always',
         backoff: { initialDelayMs: 200, factor: 1.5, maxDelayMs: 15000, resetAfterMs: 2000 },
         maxRestarts: 5,
-        restartWindowMs: 60000,
+        restartWindowMs: null,
+        stopExitCodes: [],
+        autostart: true,
+        instanceVar: 'NODE_APP_INSTANCE',
+        incrementVar: null,
         stopSignal: 'SIGTERM',
         killTimeoutMs: 3000,
         readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 3, startupGraceMs: 5000 },
+        waitReady: null,
+        maxMemoryBytes: null,
       });
       expect(worker).toMatchObject({
         command: 'python3',
@@ -86,8 +92,8 @@ describe('parseProcessConfig', () => {
     });
 
     it('names entries apps[i] in problems', () => {
-      expect(problemsOf({ apps: [processWith(), processWith({ name: 'b', instances: 0 })] })).toEqual([
-        'apps[1] "b": "instances" must be a whole number from 1 to 100, got 0',
+      expect(problemsOf({ apps: [processWith(), processWith({ name: 'b', instances: 0.5 })] })).toEqual([
+        'apps[1] "b": "instances" must be a whole number from 1 to 100, got 0.5',
       ]);
     });
   });
@@ -142,14 +148,14 @@ describe('parseProcessConfig', () => {
     it('reports every problem of every process at once, in file order', () => {
       const problems = problemsOf({
         processes: [
-          processWith({ name: 'web', instances: 0, port: 70000 }),
+          processWith({ name: 'web', instances: 0.5, port: 70000 }),
           processWith({ name: 'ok' }),
           { name: 'api', stopSignal: 'TERM', readiness: { tcp: true } },
         ],
       });
 
       expect(problems).toEqual([
-        'processes[0] "web": "instances" must be a whole number from 1 to 100, got 0',
+        'processes[0] "web": "instances" must be a whole number from 1 to 100, got 0.5',
         'processes[0] "web": "port" must be a whole number from 1 to 65535, got 70000',
         'processes[2] "api": "command" is required (or PM2 "script", run with node)',
         'processes[2] "api": "stopSignal" must be one of SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGKILL, got "TERM"',

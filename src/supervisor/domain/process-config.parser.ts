@@ -1,4 +1,5 @@
-import { IGNORED_PM2_TOP_LEVEL_FIELDS, MAX_TOTAL_INSTANCES } from './process-config.constants.js';
+import { MAX_TOTAL_INSTANCES } from './process-config.constants.js';
+import { PM2_WARNED_TOP_LEVEL_FIELDS } from './pm2-fields.js';
 import { describeValue, FieldReader, isConfigObject } from './process-config.fields.js';
 import { type EntryOptions, parseProcessEntry, type ParsedEntry } from './process-entry.parser.js';
 import { expandInstances, type ProcessSpec } from './process-spec.js';
@@ -7,6 +8,8 @@ import { InvalidProcessConfigError } from './supervisor.errors.js';
 export interface ParseProcessConfigOptions extends EntryOptions {
   /** Named in the error, e.g. the file path. */
   readonly source: string;
+  /** Gets each accepted-but-ineffective PM2 field, one line each, once the config is valid. */
+  readonly warn?: (message: string) => void;
 }
 
 /**
@@ -19,25 +22,36 @@ export interface ParseProcessConfigOptions extends EntryOptions {
  */
 export function parseProcessConfig(raw: unknown, options: ParseProcessConfigOptions): ProcessSpec[] {
   const problems: string[] = [];
-  const list = readList(raw, problems);
+  const warnings: string[] = [];
+  const list = readList(raw, problems, warnings);
   if (list && list.entries.length > MAX_TOTAL_INSTANCES) {
     problems.push(`"${list.key}" lists ${list.entries.length} processes; at most ${MAX_TOTAL_INSTANCES} instances in total are allowed`);
   } else if (list) {
-    const parsed = list.entries.map((entry, i) => parseProcessEntry(entry, `${list.key}[${i}]`, options, problems));
+    // An ecosystem file (`apps`) gets PM2's defaults; our own `processes` keeps ours.
+    const context = { problems, warnings, dialect: list.key === 'apps' ? ('pm2' as const) : ('procguard' as const) };
+    const parsed = list.entries.map((entry, i) => parseProcessEntry(entry, `${list.key}[${i}]`, options, context));
     const entries = parsed.filter((entry): entry is ParsedEntry => entry !== null);
     checkNameClashes(entries, problems);
+    const block = `env_${options.envName}`;
+    if (options.envName !== undefined && list.entries.length > 0 && !list.entries.some((entry) => isConfigObject(entry) && Object.hasOwn(entry, block))) {
+      // Likely a typo (PROCESSES_ENV=prod for env_production): say so rather than run on env alone unnoticed.
+      warnings.push(`PROCESSES_ENV is "${options.envName}", but no process has an "${block}" block: every process runs with its "env" alone`);
+    }
     const total = entries.reduce((sum, entry) => sum + entry.spec.instances, 0);
     if (total > MAX_TOTAL_INSTANCES) {
       problems.push(`the processes declare ${total} instances in total; at most ${MAX_TOTAL_INSTANCES} are allowed`);
     }
-    if (problems.length === 0) return entries.map((entry) => entry.spec);
+    if (problems.length === 0) {
+      for (const warning of warnings) options.warn?.(warning);
+      return entries.map((entry) => entry.spec);
+    }
   }
   throw new InvalidProcessConfigError(options.source, problems);
 }
 
 const LIST_KEYS = ['processes', 'apps'];
 
-function readList(raw: unknown, problems: string[]): { key: string; entries: readonly unknown[] } | null {
+function readList(raw: unknown, problems: string[], warnings: string[]): { key: string; entries: readonly unknown[] } | null {
   if (Array.isArray(raw)) return { key: 'processes', entries: raw };
   if (raw === null || raw === undefined) {
     problems.push('the config is empty: list the processes under "processes" ("processes: []" for none)');
@@ -48,7 +62,10 @@ function readList(raw: unknown, problems: string[]): { key: string; entries: rea
     return null;
   }
   const top = new FieldReader('the config', problems, raw);
-  top.rejectUnknown(LIST_KEYS, IGNORED_PM2_TOP_LEVEL_FIELDS);
+  top.rejectUnknown(LIST_KEYS, Object.keys(PM2_WARNED_TOP_LEVEL_FIELDS));
+  for (const [key, reason] of Object.entries(PM2_WARNED_TOP_LEVEL_FIELDS)) {
+    if (Object.hasOwn(raw, key)) warnings.push(`the config: PM2 field "${key}" is accepted but has no effect: ${reason}`);
+  }
   if (Object.hasOwn(raw, 'processes') && Object.hasOwn(raw, 'apps')) {
     problems.push('the config must give "processes" or PM2 "apps", not both');
     return null;

@@ -78,7 +78,7 @@ describe('backoff and readiness (through parseProcessConfig)', () => {
       ['min_uptime and backoff.resetAfterMs', { min_uptime: 1, backoff: { resetAfterMs: 1 } }, ['"backoff.resetAfterMs" and PM2 "min_uptime" both set the uptime that resets the delay; keep one']],
       ['restart_delay and exp_backoff_restart_delay', { restart_delay: 1, exp_backoff_restart_delay: 1 }, ['give PM2 "restart_delay" (a fixed delay) or "exp_backoff_restart_delay" (a growing one), not both']],
       ['a bad restart_delay', { restart_delay: -5 }, ['"restart_delay" must be a whole number of milliseconds from 0 to 86400000 (24 h), got -5']],
-      ['a min_uptime as text', { min_uptime: '1s' }, ['"min_uptime" must be a whole number of milliseconds from 0 to 86400000 (24 h), got "1s"']],
+      ['a min_uptime as text that is no time', { min_uptime: '1 sec' }, ['"min_uptime" must be milliseconds or a time such as "10s", "1m", "2h", from 0 to 86400000 (24 h) ms, got "1 sec"']],
     ])('reports %s', (_, fields, problems) => {
       expect(problemsWith(fields)).toEqual(problems.map((problem) => P + problem));
     });

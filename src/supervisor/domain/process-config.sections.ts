@@ -17,8 +17,11 @@ import type { BackoffSpec, ProbeTarget, ReadinessSpec } from './process-spec.js'
 
 type DelaySchedule = Pick<BackoffSpec, 'initialDelayMs' | 'factor' | 'maxDelayMs'>;
 
-/** `backoff`, or PM2's `restart_delay` / `exp_backoff_restart_delay` / `min_uptime`; never both for one setting. */
-export function readBackoff(r: FieldReader): BackoffSpec {
+/**
+ * `backoff`, or PM2's `restart_delay` / `exp_backoff_restart_delay` / `min_uptime`; never both
+ * for one setting. `minUptimeDefault`: PM2's 1000 ms for an ecosystem file.
+ */
+export function readBackoff(r: FieldReader, minUptimeDefault: number = DEFAULT_BACKOFF.resetAfterMs): BackoffSpec {
   const section = r.section('backoff', BACKOFF_FIELDS);
   const pm2Delay = readPm2Delay(r);
   if (pm2Delay && section) {
@@ -31,8 +34,8 @@ export function readBackoff(r: FieldReader): BackoffSpec {
   }
   const schedule = pm2Delay?.schedule ?? readSchedule(section);
   const resetAfterMs = r.has('min_uptime')
-    ? r.millis('min_uptime', 0, DAY_MS, DEFAULT_BACKOFF.resetAfterMs)
-    : (section?.millis('resetAfterMs', 0, DAY_MS, DEFAULT_BACKOFF.resetAfterMs) ?? DEFAULT_BACKOFF.resetAfterMs);
+    ? r.pm2Millis('min_uptime', 0, DAY_MS, minUptimeDefault)
+    : (section?.millis('resetAfterMs', 0, DAY_MS, minUptimeDefault) ?? minUptimeDefault);
   return Object.freeze({ ...schedule, resetAfterMs });
 }
 

@@ -1,4 +1,3 @@
-import { IGNORED_PM2_FIELDS } from './process-config.constants.js';
 import { BASE_DIR, problemsWith, specWith } from './testing/process-config.testing.js';
 
 const RULE = '1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit, without ".."';
@@ -20,9 +19,15 @@ describe('parseProcessEntry (through parseProcessConfig)', () => {
         backoff: { initialDelayMs: 100, factor: 2, maxDelayMs: 30000, resetAfterMs: 10000 },
         maxRestarts: 10,
         restartWindowMs: 60000,
+        stopExitCodes: [],
+        autostart: true,
+        instanceVar: 'NODE_APP_INSTANCE',
+        incrementVar: null,
         stopSignal: 'SIGTERM',
         killTimeoutMs: 3000,
         readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 3, startupGraceMs: 5000 },
+        waitReady: null,
+        maxMemoryBytes: null,
       });
     });
 
@@ -39,7 +44,7 @@ describe('parseProcessEntry (through parseProcessConfig)', () => {
 
   describe('when the name is wrong', () => {
     it.each<[string, Record<string, unknown>, string]>([
-      ['missing', { name: undefined }, 'processes[0]: "name" is required'],
+      ['missing', { name: undefined }, 'processes[0]: "name" is required (or PM2 "script", whose file name is the default name)'],
       ['not a string', { name: 7 }, `processes[0]: "name" must be a string, got 7 (a name is ${RULE})`],
       ['with a space', { name: 'my app' }, `processes[0] "my app": "name" ${CHARS}, got "my app" (a name is ${RULE})`],
       ['starting with a dash', { name: '-web' }, `processes[0] "-web": "name" ${CHARS}, got "-web" (a name is ${RULE})`],
@@ -187,12 +192,11 @@ describe('parseProcessEntry (through parseProcessConfig)', () => {
     });
 
     it.each<[string, Record<string, unknown>, string]>([
-      ['instances 0', { instances: 0 }, '"instances" must be a whole number from 1 to 100, got 0'],
       ['instances 101', { instances: 101 }, '"instances" must be a whole number from 1 to 100, got 101'],
       ['instances 1.5', { instances: 1.5 }, '"instances" must be a whole number from 1 to 100, got 1.5'],
       ['instances "2"', { instances: '2' }, '"instances" must be a whole number from 1 to 100, got "2"'],
-      ['PM2 instances "max"', { instances: 'max' }, '"instances" "max" (PM2\'s one per CPU) is not supported: instances are counted, not derived from the CPUs; give a whole number from 1 to 100'],
-      ['PM2 instances -1', { instances: -1 }, '"instances" -1 (PM2\'s one per CPU, less 1) is not supported: instances are counted, not derived from the CPUs; give a whole number from 1 to 100'],
+      ['instances -100', { instances: -100 }, '"instances" must be a whole number from 1 to 100, got -100'],
+      ['instances "max2"', { instances: 'max2' }, '"instances" must be a whole number from 1 to 100, got "max2"'],
       ['port 0', { port: 0 }, '"port" must be a whole number from 1 to 65535, got 0'],
       ['port "8080"', { port: '8080' }, '"port" must be a whole number from 1 to 65535, got "8080"'],
       ['ports past 65535', { port: 65534, instances: 3 }, '"port" 65534 with 3 instances would use ports up to 65536; the last must be at most 65535'],
@@ -255,19 +259,9 @@ describe('parseProcessEntry (through parseProcessConfig)', () => {
       expect(problemsWith({ replicas: 2 })).toEqual(['processes[0] "web": unknown field "replicas" (check the spelling, or remove it)']);
     });
 
-    it('treats PM2 autostart as unknown', () => {
-      expect(problemsWith({ autostart: true })).toEqual(['processes[0] "web": unknown field "autostart"; did you mean "autorestart"?']);
-    });
-
-    it('ignores PM2 per-environment blocks such as env_production', () => {
+    it('uses env alone when no PROCESSES_ENV selects a PM2 env_<name> block', () => {
       expect(specWith({ env_production: { NODE_ENV: 'production' }, env_staging: {} }).env).toEqual({});
       expect(problemsWith({ env_: {} })[0]).toContain('unknown field');
-    });
-
-    it('ignores the PM2-only fields', () => {
-      const pm2Only = Object.fromEntries(IGNORED_PM2_FIELDS.map((field) => [field, 'anything']));
-
-      expect(specWith(pm2Only)).toEqual(specWith());
     });
   });
 });

@@ -2,8 +2,9 @@ import {
   AUTORESTART_POLICIES,
   DAY_MS,
   ENV_KEY_PATTERN,
-  IGNORED_PM2_FIELDS,
+  PM2_DEFAULTS,
   PM2_ENV_VARIANT,
+  PM2_INTERPRETERS,
   MAX_INSTANCES_PER_PROCESS,
   MAX_KILL_TIMEOUT_MS,
   MAX_PORT,
@@ -16,12 +17,28 @@ import {
 import { execLimitProblems } from './exec-limits.js';
 import { describeValue, FieldReader, isConfigObject, NUL_REASON, quote } from './process-config.fields.js';
 import { readBackoff, readReadiness } from './process-config.sections.js';
+import { PM2_REFUSED_FIELDS, PM2_WARNED_FIELDS } from './pm2-fields.js';
+import { isCluster, readIncrementVar, readMaxMemory, readPm2Only, readStopExitCodes, readVariableName, readWaitReady } from './pm2-entry.fields.js';
+import { splitPm2Args } from './pm2-values.js';
 import { MAX_PROCESS_NAME_LENGTH, PROCESS_NAME_RULE, processNameProblem } from './process-name.js';
 import type { AutorestartPolicy, ProcessSpec } from './process-spec.js';
 
 export interface EntryOptions {
   readonly baseDir: string;
   readonly resolvePath: (base: string, p: string) => string;
+  /** CPUs, for PM2's `instances: "max"` / 0 / -N; 1 when not given. */
+  readonly cpuCount?: number;
+  /** PROCESSES_ENV: the `env_<name>` block merged over `env`, as PM2's `--env <name>`. */
+  readonly envName?: string;
+}
+
+/** Where one entry's problems and warnings go, and which defaults apply. */
+export interface EntryContext {
+  readonly problems: string[];
+  /** Accepted PM2 fields with no effect here, one line each. */
+  readonly warnings: string[];
+  /** `pm2` for an ecosystem file (`apps`): PM2's defaults for restarts and kill timeout. */
+  readonly dialect: 'procguard' | 'pm2';
 }
 
 /** One process of the list, read with defaults standing in for every bad value. */
@@ -35,55 +52,84 @@ export interface ParsedEntry {
   readonly spec: ProcessSpec;
 }
 
-const KNOWN_FIELDS: readonly string[] = [...PROCESS_FIELDS, ...Object.keys(PM2_ALIASES), ...PM2_TRANSLATED_FIELDS];
+const KNOWN_FIELDS: readonly string[] = [
+  ...PROCESS_FIELDS,
+  ...Object.keys(PM2_ALIASES),
+  ...PM2_TRANSLATED_FIELDS,
+  ...Object.keys(PM2_REFUSED_FIELDS),
+];
 
-/** Reads one entry; its problems go to `problems`. Null when the entry is not an object at all. */
-export function parseProcessEntry(raw: unknown, where: string, options: EntryOptions, problems: string[]): ParsedEntry | null {
+/** Reads one entry; its problems go to `context.problems`. Null when the entry is not an object at all. */
+export function parseProcessEntry(raw: unknown, where: string, options: EntryOptions, context: EntryContext): ParsedEntry | null {
+  const { problems } = context;
   if (!isConfigObject(raw)) {
     problems.push(`${where}: must be an object with at least "name" and "command", got ${describeValue(raw)}`);
     return null;
   }
-  const label = typeof raw.name === 'string' && raw.name !== '' ? `${where} ${quote(raw.name)}` : where;
+  const shownName = typeof raw.name === 'string' && raw.name !== '' ? raw.name : defaultName(raw.script);
+  const label = shownName !== null ? `${where} ${quote(shownName)}` : where;
   const r = new FieldReader(label, problems, raw);
-  r.rejectUnknown(KNOWN_FIELDS, IGNORED_PM2_FIELDS, PM2_ENV_VARIANT);
+  r.rejectUnknown(KNOWN_FIELDS, Object.keys(PM2_WARNED_FIELDS), PM2_ENV_VARIANT);
+  readPm2Only(r, context.warnings);
   for (const [alias, field] of Object.entries(PM2_ALIASES)) {
     if (r.has(alias) && r.has(field)) r.note(`give "${field}" or its PM2 name "${alias}", not both`);
   }
 
+  const pm2 = context.dialect === 'pm2';
   const name = readName(r);
-  const instances = readInstances(r);
+  const instances = readInstances(r, options.cpuCount ?? 1);
   if (name !== null) checkInstanceNames(r, name, instances);
-  const port = r.wholeNumber('port', 1, MAX_PORT, null);
-  if (port !== null && port + instances - 1 > MAX_PORT) {
-    r.fail('port', `${port} with ${instances} instances would use ports up to ${port + instances - 1}; the last must be at most ${MAX_PORT}`);
-  }
+  const env = readEnv(r, options.envName);
+  const port = readPort(r, env, instances);
   const cwd = r.string('cwd');
   const spec: ProcessSpec = {
     name: name ?? '',
     ...readCommand(r),
     shell: r.boolean('shell', false),
     cwd: cwd === undefined ? options.baseDir : options.resolvePath(options.baseDir, cwd),
-    env: readEnv(r),
+    env,
     instances,
     port,
     autorestart: readAutorestart(r),
-    backoff: readBackoff(r),
-    maxRestarts: r.wholeNumber(r.pick('maxRestarts', 'max_restarts'), 0, undefined, PROCESS_DEFAULTS.maxRestarts),
-    restartWindowMs: r.millis('restartWindowMs', PROCESS_DEFAULTS.minRestartWindowMs, DAY_MS, PROCESS_DEFAULTS.restartWindowMs),
+    backoff: readBackoff(r, pm2 ? PM2_DEFAULTS.minUptimeMs : undefined),
+    maxRestarts: r.wholeNumber(r.pick('maxRestarts', 'max_restarts'), 0, undefined, pm2 ? PM2_DEFAULTS.maxRestarts : PROCESS_DEFAULTS.maxRestarts),
+    restartWindowMs: r.has('restartWindowMs') || !pm2
+      ? r.millis('restartWindowMs', PROCESS_DEFAULTS.minRestartWindowMs, DAY_MS, PROCESS_DEFAULTS.restartWindowMs)
+      : null,
+    stopExitCodes: readStopExitCodes(r),
+    autostart: r.boolean('autostart', true),
+    instanceVar: readVariableName(r, 'instance_var') ?? PM2_DEFAULTS.instanceVar,
+    incrementVar: readIncrementVar(r, env),
     stopSignal: r.oneOf('stopSignal', STOP_SIGNALS, PROCESS_DEFAULTS.stopSignal),
-    killTimeoutMs: r.millis(r.pick('killTimeoutMs', 'kill_timeout'), 0, MAX_KILL_TIMEOUT_MS, PROCESS_DEFAULTS.killTimeoutMs),
-    readiness: readReadiness(r, r.has('port')),
+    killTimeoutMs: r.millis(
+      r.pick('killTimeoutMs', 'kill_timeout'),
+      0,
+      MAX_KILL_TIMEOUT_MS,
+      pm2 ? PM2_DEFAULTS.killTimeoutMs : PROCESS_DEFAULTS.killTimeoutMs,
+    ),
+    readiness: readReadiness(r, port !== null || r.has('port')),
+    waitReady: readWaitReady(r),
+    maxMemoryBytes: readMaxMemory(r),
   };
   for (const [field, reason] of execLimitProblems(spec.command, spec.args, spec.env)) r.fail(field, reason);
   return { where, label, name, spec: Object.freeze(spec) };
 }
 
+/** PM2's default name: the script's file name without its extension (`app` for `./src/app.js`). */
+function defaultName(script: unknown): string | null {
+  if (typeof script !== 'string') return null;
+  const file = script.replace(/\/+$/, '').split('/').pop() ?? '';
+  const dot = file.lastIndexOf('.');
+  const name = dot > 0 ? file.slice(0, dot) : file;
+  return name === '' ? null : name;
+}
+
 function readName(r: FieldReader): string | null {
-  if (!r.has('name')) {
-    r.fail('name', 'is required');
+  const name = r.has('name') ? r.raw('name') : defaultName(r.raw('script'));
+  if (name === null) {
+    r.fail('name', 'is required (or PM2 "script", whose file name is the default name)');
     return null;
   }
-  const name = r.raw('name');
   const problem = processNameProblem(name);
   if (problem === null) return name as string;
   r.fail('name', `${problem}, got ${describeValue(name)} (a name is ${PROCESS_NAME_RULE})`);
@@ -106,79 +152,150 @@ function checkInstanceNames(r: FieldReader, name: string, instances: number): vo
   }
 }
 
-function readInstances(r: FieldReader): number {
+/**
+ * A whole number, or PM2's CPU-relative forms: `"max"` and 0 mean one per CPU, -N one per
+ * CPU less N (at least 1); capped at MAX_INSTANCES_PER_PROCESS.
+ */
+function readInstances(r: FieldReader, cpuCount: number): number {
   const value = r.raw('instances');
-  const cpuRelative = value === 'max' || (typeof value === 'number' && Number.isInteger(value) && value < 0);
-  if (!cpuRelative) return r.wholeNumber('instances', 1, MAX_INSTANCES_PER_PROCESS, PROCESS_DEFAULTS.instances);
-  const meaning = value === 'max' ? 'one per CPU' : `one per CPU, less ${-(value as number)}`;
-  r.fail(
-    'instances',
-    `${describeValue(value)} (PM2's ${meaning}) is not supported: instances are counted, not derived from the CPUs; give a whole number from 1 to ${MAX_INSTANCES_PER_PROCESS}`,
-  );
-  return PROCESS_DEFAULTS.instances;
+  const cpuRelative = value === 'max' || (typeof value === 'number' && Number.isInteger(value) && value <= 0 && value > -MAX_INSTANCES_PER_PROCESS);
+  if (!cpuRelative) {
+    return r.wholeNumber('instances', 1, MAX_INSTANCES_PER_PROCESS, PROCESS_DEFAULTS.instances);
+  }
+  const less = value === 'max' ? 0 : -(value as number);
+  return Math.min(MAX_INSTANCES_PER_PROCESS, Math.max(1, cpuCount - less));
 }
 
-/** `command` + `args`, or PM2's `script` (run by `interpreter`, `node` unless given; `none` runs it directly). */
+/**
+ * `port`, or, for several instances, a numeric PORT in `env` taken as the base port: each
+ * instance then listens on its own port (base + 0-based index) instead of all on the same one.
+ */
+function readPort(r: FieldReader, env: Readonly<Record<string, string>>, instances: number): number | null {
+  let port = r.wholeNumber('port', 1, MAX_PORT, null);
+  let from = '"port"';
+  if (port === null && !r.has('port') && instances > 1 && env.PORT !== undefined) {
+    const base = /^\d{1,5}$/.test(env.PORT) ? Number(env.PORT) : NaN;
+    if (base >= 1 && base <= MAX_PORT) {
+      port = base;
+      from = 'env.PORT';
+    } else {
+      r.fail('env.PORT', `must be a port number to give each of the ${instances} instances its own port (PORT + instance index), got ${quote(env.PORT)}`);
+    }
+  }
+  if (port !== null && port + instances - 1 > MAX_PORT) {
+    r.fail(from === '"port"' ? 'port' : 'env.PORT', `${port} with ${instances} instances would use ports up to ${port + instances - 1}; the last must be at most ${MAX_PORT}`);
+  }
+  if (port === null && instances > 1 && isCluster(r)) {
+    r.fail(
+      'exec_mode',
+      `"cluster" with ${instances} instances needs a base port here: instances do not share one port (no node:cluster), ` +
+        'each listens on its own, PORT = base + instance index (0-based); give "port" or env.PORT, and read PORT in the app',
+    );
+  }
+  return port;
+}
+
+/**
+ * `command` + `args`, or PM2's `script`, run by `interpreter` (alias `exec_interpreter`; by
+ * default the one PM2 picks from the extension, else node; `none`, or a bare program name
+ * such as `npm`, runs the script itself)
+ * with `node_args` / `interpreter_args` between the interpreter and the script.
+ */
 function readCommand(r: FieldReader): { command: string; args: readonly string[] } {
-  const args = readArgs(r);
-  const interpreter = r.string('interpreter');
+  const args = readArgs(r, 'args');
+  if (r.has('interpreter') && r.has('exec_interpreter')) r.note('give PM2 "interpreter" or its alias "exec_interpreter", not both');
+  const interpreterKey = r.pick('interpreter', 'exec_interpreter');
+  const interpreter = r.string(interpreterKey);
+  const argsKeys = ['node_args', 'interpreter_args', 'interpreterArgs'].filter((key) => r.has(key));
+  if (argsKeys.length > 1) r.note(`give one of PM2 ${argsKeys.map((k) => `"${k}"`).join(', ')}: they are the same setting`);
+  const argsKey = argsKeys[0];
+  const interpreterArgs = argsKey === undefined ? [] : readArgs(r, argsKey);
   if (r.has('command')) {
     if (r.has('script')) r.note('give "command" or PM2 "script", not both ("script: app.js" means command "node" with args ["app.js"])');
-    if (r.has('interpreter')) r.fail('interpreter', 'applies to PM2 "script" only; with "command", name the program in "command"');
+    if (r.has(interpreterKey)) r.fail(interpreterKey, 'applies to PM2 "script" only; with "command", name the program in "command"');
+    if (argsKey !== undefined) r.fail(argsKey, 'applies to PM2 "script" only; with "command", put them in "args"');
     return { command: r.string('command') ?? '', args };
   }
   if (r.has('script')) {
     const script = r.string('script') ?? '';
-    if (interpreter === 'none') return { command: script, args };
-    return { command: interpreter ?? PROCESS_DEFAULTS.interpreter, args: Object.freeze([script, ...args]) };
+    // A bare program name (`script: npm`, as PM2 examples write it) is looked up on PATH and run
+    // itself, as PM2 ends up doing for it (which + isBinary); node would look for ./npm instead.
+    const onPath = interpreter === undefined && !script.includes('/') && extensionOf(script) === '';
+    if (interpreter === 'none' || onPath) {
+      if (argsKey !== undefined) r.fail(argsKey, `are the interpreter's arguments, but ${onPath ? `"${script}" runs itself (a program on PATH)` : '"interpreter" is "none"'}`);
+      return { command: script, args };
+    }
+    const program = interpreter ?? PM2_INTERPRETERS[extensionOf(script)] ?? PROCESS_DEFAULTS.interpreter;
+    return { command: program, args: Object.freeze([...interpreterArgs, script, ...args]) };
   }
-  if (r.has('interpreter')) r.fail('interpreter', 'applies to PM2 "script" only, and there is none');
+  if (r.has(interpreterKey)) r.fail(interpreterKey, 'applies to PM2 "script" only, and there is none');
+  if (argsKey !== undefined) r.fail(argsKey, 'applies to PM2 "script" only, and there is none');
   r.fail('command', 'is required (or PM2 "script", run with node)');
   return { command: '', args };
 }
 
-/** A list of strings (numbers become strings) or one string split on whitespace, as PM2 does. */
-function readArgs(r: FieldReader): readonly string[] {
-  if (!r.has('args')) return Object.freeze([]);
-  const value = r.raw('args');
+function extensionOf(path: string): string {
+  const file = path.split('/').pop() ?? '';
+  const dot = file.lastIndexOf('.');
+  return dot > 0 ? file.slice(dot).toLowerCase() : '';
+}
+
+/** A list of strings (numbers become strings) or one string split into words as a shell would (quotes group). */
+function readArgs(r: FieldReader, key: string): readonly string[] {
+  if (!r.has(key)) return Object.freeze([]);
+  const value = r.raw(key);
   if (typeof value === 'string') {
-    if (value.includes('\0')) r.fail('args', NUL_REASON);
-    return Object.freeze(value.split(/\s+/).filter((arg) => arg !== ''));
+    if (value.includes('\0')) r.fail(key, NUL_REASON);
+    return Object.freeze(splitPm2Args(value));
   }
   if (!Array.isArray(value)) {
-    r.fail('args', `must be a list of strings, or one string split on spaces, got ${describeValue(value)}`);
+    r.fail(key, `must be a list of strings, or one string split on spaces, got ${describeValue(value)}`);
     return Object.freeze([]);
   }
   const args: string[] = [];
   value.forEach((arg: unknown, i) => {
-    if (typeof arg === 'string' && arg.includes('\0')) r.fail(`args[${i}]`, NUL_REASON);
+    if (typeof arg === 'string' && arg.includes('\0')) r.fail(`${key}[${i}]`, NUL_REASON);
     else if (typeof arg === 'string' || (typeof arg === 'number' && Number.isFinite(arg))) args.push(String(arg));
-    else r.fail(`args[${i}]`, `must be a string or a number, got ${describeValue(arg)}`);
+    else r.fail(`${key}[${i}]`, `must be a string or a number, got ${describeValue(arg)}`);
   });
   return Object.freeze(args);
 }
 
-function readEnv(r: FieldReader): Readonly<Record<string, string>> {
-  if (!r.has('env')) return Object.freeze({});
-  const value = r.raw('env');
+/**
+ * `env`, with PM2's `env_<envName>` merged over it (its variables win) when PROCESSES_ENV
+ * names one this process has; every other `env_*` block is checked to be an object.
+ */
+function readEnv(r: FieldReader, envName: string | undefined): Readonly<Record<string, string>> {
+  const entries = readEnvBlock(r, 'env');
+  for (const key of r.keys()) {
+    if (key === 'env' || !key.startsWith('env_')) continue;
+    if (key === `env_${envName}`) entries.push(...readEnvBlock(r, key));
+    else if (r.has(key) && !isConfigObject(r.raw(key))) r.fail(key, `must be an object of NAME: value, got ${describeValue(r.raw(key))}`);
+  }
+  // fromEntries defines own properties, so even a variable named __proto__ is kept as data; later entries win.
+  return Object.freeze(Object.fromEntries(entries));
+}
+
+function readEnvBlock(r: FieldReader, key: string): [string, string][] {
+  if (!r.has(key)) return [];
+  const value = r.raw(key);
   if (!isConfigObject(value)) {
-    r.fail('env', `must be an object of NAME: value, got ${describeValue(value)}`);
-    return Object.freeze({});
+    r.fail(key, `must be an object of NAME: value, got ${describeValue(value)}`);
+    return [];
   }
   const entries: [string, string][] = [];
-  for (const [key, item] of Object.entries(value)) {
-    if (!ENV_KEY_PATTERN.test(key)) {
-      r.fail('env', `has the variable name ${quote(key)}: names are letters, digits and "_", not starting with a digit`);
+  for (const [name, item] of Object.entries(value)) {
+    if (!ENV_KEY_PATTERN.test(name)) {
+      r.fail(key, `has the variable name ${quote(name)}: names are letters, digits and "_", not starting with a digit`);
     } else if (typeof item === 'string' && item.includes('\0')) {
-      r.fail(`env.${key}`, NUL_REASON);
+      r.fail(`${key}.${name}`, NUL_REASON);
     } else if (typeof item === 'string' || typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item))) {
-      entries.push([key, String(item)]);
+      entries.push([name, String(item)]);
     } else {
-      r.fail(`env.${key}`, `must be a string, a number or a boolean, got ${describeValue(item)}`);
+      r.fail(`${key}.${name}`, `must be a string, a number or a boolean, got ${describeValue(item)}`);
     }
   }
-  // fromEntries defines own properties, so even a variable named __proto__ is kept as data.
-  return Object.freeze(Object.fromEntries(entries));
+  return entries;
 }
 
 function readAutorestart(r: FieldReader): AutorestartPolicy {

@@ -14,9 +14,15 @@ function spec(fields: Partial<ProcessSpec> = {}): ProcessSpec {
     backoff: { initialDelayMs: 100, factor: 2, maxDelayMs: 5000, resetAfterMs: 30_000 },
     maxRestarts: 5,
     restartWindowMs: 60_000,
+    stopExitCodes: [],
+    autostart: true,
+    instanceVar: 'NODE_APP_INSTANCE',
+    incrementVar: null,
     stopSignal: 'SIGTERM',
     killTimeoutMs: 5000,
     readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 500, failureThreshold: 3, startupGraceMs: 2000 },
+    waitReady: null,
+    maxMemoryBytes: null,
     ...fields,
   };
 }
@@ -50,6 +56,7 @@ describe('expandInstances', () => {
       expect(only.env).toEqual({
         NODE_ENV: 'production',
         LOG_LEVEL: 'info',
+        NODE_APP_INSTANCE: '0',
         INSTANCE_INDEX: '1',
         PROCGUARD_PROCESS_NAME: 'web',
         PORT: '3000',
@@ -74,6 +81,7 @@ describe('expandInstances', () => {
       expect(instances.map((i) => i.env)).toEqual([1, 2, 3].map((n) => ({
         NODE_ENV: 'production',
         LOG_LEVEL: 'info',
+        NODE_APP_INSTANCE: String(n - 1),
         INSTANCE_INDEX: String(n),
         PROCGUARD_PROCESS_NAME: `web-${n}`,
         PORT: String(8079 + n),
@@ -97,11 +105,11 @@ describe('expandInstances', () => {
     it('is overridden by the instance values', () => {
       // Act
       const [instance] = expandInstances(
-        spec({ port: 4000, env: { INSTANCE_INDEX: '9', PROCGUARD_PROCESS_NAME: 'other', PORT: '1' } }),
+        spec({ port: 4000, env: { INSTANCE_INDEX: '9', NODE_APP_INSTANCE: '7', PROCGUARD_PROCESS_NAME: 'other', PORT: '1' } }),
       );
 
       // Assert
-      expect(instance.env).toEqual({ INSTANCE_INDEX: '1', PROCGUARD_PROCESS_NAME: 'web', PORT: '4000' });
+      expect(instance.env).toEqual({ NODE_APP_INSTANCE: '0', INSTANCE_INDEX: '1', PROCGUARD_PROCESS_NAME: 'web', PORT: '4000' });
     });
   });
 
@@ -130,7 +138,7 @@ describe('sameSpec', () => {
       const same = sameSpec(a, b);
 
       // Assert
-      expect(Object.keys(b)[0]).toBe('readiness');
+      expect(Object.keys(b)[0]).toBe('maxMemoryBytes');
       expect(Object.keys(b.env)).toEqual(['B', 'A']);
       expect(same).toBe(true);
     });
@@ -171,6 +179,11 @@ describe('sameSpec', () => {
       ['backoff.resetAfterMs', { backoff: { ...base.backoff, resetAfterMs: 1000 } }],
       ['maxRestarts', { maxRestarts: 6 }],
       ['restartWindowMs', { restartWindowMs: 1000 }],
+      ['restartWindowMs (none)', { restartWindowMs: null }],
+      ['stopExitCodes', { stopExitCodes: [0] }],
+      ['autostart', { autostart: false }],
+      ['instanceVar', { instanceVar: 'WORKER' }],
+      ['incrementVar', { incrementVar: 'METRICS_PORT' }],
       ['stopSignal', { stopSignal: 'SIGINT' }],
       ['killTimeoutMs', { killTimeoutMs: 100 }],
       ['readiness.target', { readiness: { ...base.readiness, target: { kind: 'tcp', host: '127.0.0.1', port: null } } }],
@@ -178,6 +191,8 @@ describe('sameSpec', () => {
       ['readiness.timeoutMs', { readiness: { ...base.readiness, timeoutMs: 10 } }],
       ['readiness.failureThreshold', { readiness: { ...base.readiness, failureThreshold: 1 } }],
       ['readiness.startupGraceMs', { readiness: { ...base.readiness, startupGraceMs: 0 } }],
+      ['waitReady', { waitReady: { timeoutMs: 3000 } }],
+      ['maxMemoryBytes', { maxMemoryBytes: 1024 }],
     ];
 
     it('lists a change for every top-level field', () => {

@@ -47,10 +47,26 @@ export interface ProcessSpec {
    * `restartWindowMs`, after which the process is marked failed.
    */
   readonly maxRestarts: number;
-  readonly restartWindowMs: number;
+  /** Null: no window, only unstable runs count (PM2's rule, the default in an `apps` file). */
+  readonly restartWindowMs: number | null;
+  /** Exit codes after which the process is left stopped, not restarted (PM2 `stop_exit_codes`). */
+  readonly stopExitCodes: readonly number[];
+  /** False: declared but not started at start-up or reload; an operator's start runs it (PM2 `autostart`). */
+  readonly autostart: boolean;
+  /** Variable holding the 0-based instance number (PM2's NODE_APP_INSTANCE, renamed by `instance_var`). */
+  readonly instanceVar: string;
+  /** Variable whose numeric value is raised by the 0-based instance number (PM2 `increment_var`). */
+  readonly incrementVar: string | null;
   readonly stopSignal: string;
   readonly killTimeoutMs: number;
   readonly readiness: ReadinessSpec;
+  /**
+   * PM2 `wait_ready`: the instance is `running` only once it sends `process.send('ready')`;
+   * not within `timeoutMs` (PM2 `listen_timeout`), it is stopped and counted as a failed start.
+   */
+  readonly waitReady: { readonly timeoutMs: number } | null;
+  /** PM2 `max_memory_restart`: restart once the resident memory of the whole process group exceeds this. */
+  readonly maxMemoryBytes: number | null;
 }
 
 /** One running copy of a spec: `name` or `name-1..name-N`. */
@@ -61,7 +77,7 @@ export interface InstanceSpec {
   readonly spec: ProcessSpec;
   /** PORT for this instance, if the spec declares one. */
   readonly port: number | null;
-  /** The spec's env plus INSTANCE_INDEX, PROCGUARD_PROCESS_NAME and PORT. */
+  /** The spec's env plus INSTANCE_INDEX, NODE_APP_INSTANCE (`instanceVar`), PROCGUARD_PROCESS_NAME and PORT. */
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -72,7 +88,8 @@ export function expandInstances(spec: ProcessSpec): InstanceSpec[] {
     const index = i + 1;
     const name = many ? `${spec.name}-${index}` : spec.name;
     const port = spec.port === null ? null : spec.port + i;
-    const env: Record<string, string> = { ...spec.env, INSTANCE_INDEX: String(index), PROCGUARD_PROCESS_NAME: name };
+    const env: Record<string, string> = { ...spec.env, [spec.instanceVar]: String(i), INSTANCE_INDEX: String(index), PROCGUARD_PROCESS_NAME: name };
+    if (spec.incrementVar !== null) env[spec.incrementVar] = String(Number(spec.env[spec.incrementVar] ?? 0) + i);
     if (port !== null) env.PORT = String(port);
     return { name, specName: spec.name, index, spec, port, env };
   });

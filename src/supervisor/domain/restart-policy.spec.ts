@@ -202,6 +202,51 @@ describe('RestartPolicy', () => {
     });
   });
 
+  describe('with no restart window (PM2: only unstable runs count toward maxRestarts)', () => {
+    it('restarts for ever after runs that each last min_uptime', () => {
+      const policy = policyWith({ maxRestarts: 2, restartWindowMs: null });
+      const decisions = Array.from({ length: 50 }, (_, i) => policy.decide(CRASH, BACKOFF.resetAfterMs, i * BACKOFF.resetAfterMs));
+
+      expect(decisions.every((d) => d.action === 'restart')).toBe(true);
+    });
+
+    it('spends nothing on a restart after a stable run: maxRestarts unstable ones still follow', () => {
+      const policy = policyWith({ maxRestarts: 3, restartWindowMs: null });
+      policy.decide(CRASH, SHORT_RUN_MS, 0);
+      policy.decide(CRASH, SHORT_RUN_MS, 1);
+      const afterStable = policy.decide(CRASH, BACKOFF.resetAfterMs, 100_000);
+      const unstable = [1, 2, 3].map((i) => policy.decide(CRASH, SHORT_RUN_MS, 100_000 + i));
+      const next = policy.decide(CRASH, SHORT_RUN_MS, 100_010);
+
+      expect(afterStable).toEqual({ action: 'restart', delayMs: 100, attempt: 1 });
+      expect(unstable.map((d) => d.action)).toEqual(['restart', 'restart', 'restart']);
+      expect(next).toEqual({ action: 'give-up', reason: 'restarted 3 times in a row, no run lasting 30000 ms (maxRestarts 3)' });
+    });
+
+    it('gives up after maxRestarts unstable runs in a row', () => {
+      const policy = policyWith({ maxRestarts: 2, restartWindowMs: null });
+      const decisions = [0, 1, 2].map((i) => policy.decide(CRASH, SHORT_RUN_MS, i));
+
+      expect(decisions.map((d) => d.action)).toEqual(['restart', 'restart', 'give-up']);
+    });
+  });
+
+  describe('when the exit code is listed in stopExitCodes', () => {
+    it('stays stopped, naming the code, and restarts after any other code', () => {
+      const policy = policyWith({ stopExitCodes: [0, 3] });
+
+      expect(policy.decide({ code: 3, signal: null }, SHORT_RUN_MS, 0)).toEqual({ action: 'stay-stopped', reason: 'exited with code 3, listed in stop_exit_codes' });
+      expect(policy.decide(CLEAN, SHORT_RUN_MS, 1).action).toBe('stay-stopped');
+      expect(policy.decide(CRASH, SHORT_RUN_MS, 2).action).toBe('restart');
+    });
+
+    it('restarts a kill after failed probes even when its code is listed', () => {
+      const policy = policyWith({ stopExitCodes: [0] });
+
+      expect(policy.decide({ ...CLEAN, crashed: true }, SHORT_RUN_MS, 0).action).toBe('restart');
+    });
+  });
+
   describe('when reset() is called', () => {
     it('forgets the history: first delay and a full allowance again', () => {
       // Arrange

@@ -4,7 +4,8 @@ export interface RestartPolicySpec {
   readonly autorestart: AutorestartPolicy;
   readonly backoff: BackoffSpec;
   readonly maxRestarts: number;
-  readonly restartWindowMs: number;
+  readonly restartWindowMs: number | null;
+  readonly stopExitCodes?: readonly number[];
 }
 
 export type RestartDecision =
@@ -15,9 +16,11 @@ export type RestartDecision =
 /**
  * Decides, at the moment a child exits, whether and when it runs again: exponential backoff,
  * and `failed` ("give-up") once either
- * - `maxRestarts` runs in a row were unstable (each shorter than `backoff.resetAfterMs`): a
- *   crash loop, however slow its backoff makes it; or
- * - `maxRestarts` restarts fall within `restartWindowMs`, however long each run was: flapping.
+ * - `maxRestarts` runs in a row were unstable (each shorter than `backoff.resetAfterMs`, PM2's
+ *   `min_uptime`): a crash loop, however slow its backoff makes it. Only unstable runs count,
+ *   as in PM2: a restart after a stable run spends nothing of this budget; or
+ * - `maxRestarts` restarts fall within `restartWindowMs` (when set), however long each run
+ *   was: flapping.
  * A stable run resets the delay and the count of unstable runs, not the window.
  */
 export class RestartPolicy {
@@ -37,13 +40,17 @@ export class RestartPolicy {
    * @param uptimeMs how long that run lasted.
    */
   decide(exit: { code: number | null; signal: string | null; crashed?: boolean }, uptimeMs: number, now: number): RestartDecision {
-    if (uptimeMs >= this.spec.backoff.resetAfterMs) this.unstable = 0;
+    const stable = uptimeMs >= this.spec.backoff.resetAfterMs;
+    if (stable) this.unstable = 0;
     const clean = exit.code === 0 && exit.signal === null && !exit.crashed;
     if (this.spec.autorestart === 'never') return { action: 'stay-stopped', reason: 'autorestart is "never"' };
     if (this.spec.autorestart === 'on-failure' && clean) {
       return { action: 'stay-stopped', reason: 'exited cleanly and autorestart is "on-failure"' };
     }
-    return this.spend(now);
+    if (exit.code !== null && !exit.crashed && this.spec.stopExitCodes?.includes(exit.code)) {
+      return { action: 'stay-stopped', reason: `exited with code ${exit.code}, listed in stop_exit_codes` };
+    }
+    return this.spend(now, !stable);
   }
 
   /**
@@ -51,21 +58,22 @@ export class RestartPolicy {
    * autorestart gates: for a correction that restarts what an operator wants running
    * although its own policy left it stopped, so that path cannot loop without limit.
    */
-  spend(now: number): RestartDecision {
+  spend(now: number, unstableRun = true): RestartDecision {
     const { maxRestarts, restartWindowMs, backoff } = this.spec;
-    this.restarts = this.restarts.filter((t) => now - t < restartWindowMs);
-    if (this.restarts.length >= maxRestarts) {
+    this.restarts = restartWindowMs === null ? [] : this.restarts.filter((t) => now - t < restartWindowMs);
+    if (restartWindowMs !== null && this.restarts.length >= maxRestarts) {
       return { action: 'give-up', reason: `restarted ${this.restarts.length} times within ${restartWindowMs} ms (maxRestarts ${maxRestarts})` };
     }
-    if (this.unstable >= maxRestarts) {
+    if (unstableRun && this.unstable >= maxRestarts) {
       return {
         action: 'give-up',
         reason: `restarted ${this.unstable} times in a row, no run lasting ${backoff.resetAfterMs} ms (maxRestarts ${maxRestarts})`,
       };
     }
-    this.restarts.push(now);
-    this.unstable += 1;
-    return { action: 'restart', delayMs: RestartPolicy.delayFor(backoff, this.unstable), attempt: this.unstable };
+    if (restartWindowMs !== null) this.restarts.push(now);
+    if (unstableRun) this.unstable += 1;
+    const attempt = Math.max(1, this.unstable);
+    return { action: 'restart', delayMs: RestartPolicy.delayFor(backoff, attempt), attempt };
   }
 
   /** An operator's start clears the history: they asked for a fresh chance. */

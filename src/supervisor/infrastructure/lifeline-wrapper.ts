@@ -25,11 +25,11 @@ export const LEADER_EXITED = '\n';
  * job), so a graceful stop ends it only through the line the backend writes
  * once the leader and everything else in the group are gone: a backend killed
  * while a stop waits for stubborn grandchildren still takes them down. `3<&-` keeps the lifeline out of the command and its
- * descendants.
+ * descendants; `4<&-` keeps a `wait_ready` IPC channel out of the watcher.
  */
 const WATCHER = `echo $$ >&${LIFELINE_FD}; read -r _ <&${LIFELINE_FD} || { kill -TERM 0; sleep 0.5; kill -KILL 0; }`;
 const SCRIPT =
-  `(trap '' TERM HUP USR1 USR2; exec /bin/sh -c '${WATCHER}' ${WATCHER_NAME} </dev/null >/dev/null 2>&1 &)\n` +
+  `(trap '' TERM HUP USR1 USR2; exec /bin/sh -c '${WATCHER}' ${WATCHER_NAME} </dev/null >/dev/null 2>&1 4<&- &)\n` +
   `exec "$@" ${LIFELINE_FD}<&-`;
 
 /** The shell the wrapper runs in (POSIX sh). */

@@ -12,12 +12,23 @@ import type {
 import type { ProcessUtils } from '../../lifecycle/infrastructure/process-utils.js';
 import { cannotExecute, LEADER_EXITED, LIFELINE_FD, WRAPPER_SHELL, wrapperArgs } from './lifeline-wrapper.js';
 import { formatMarker, OWNER_VARIABLE, type OwnerMarker } from './owner-marker.js';
+import { READY_CHANNEL_FD, readReadyMessages } from './ready-message.reader.js';
 
-/** Variables of the backend that children must never inherit. */
-const PRIVATE_ENV = ['API_TOKEN', 'PROCGUARD_DEV_SESSION'];
+/**
+ * Variables of the backend that children must never inherit. NODE_CHANNEL_*: a backend started
+ * with an IPC channel would otherwise make every Node child open its fd 3 (the lifeline) as one.
+ */
+const PRIVATE_ENV = ['API_TOKEN', 'PROCGUARD_DEV_SESSION', 'NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE'];
 
 /** How long one /proc scan answers `groupAlive` for every group (see liveGroups). */
 const GROUP_SCAN_TTL_MS = 5;
+
+/**
+ * How long one /proc scan gives the members for every group's memory sample: one scan costs
+ * about 4 ms with 100 processes (measured), so the samples of all instances (every 2 s each)
+ * share one per period; a member started since is counted from the next scan on.
+ */
+const MEMORY_SCAN_TTL_MS = 2000;
 
 /** A group's lifeline: who its watcher is, and whether only it may still be left. */
 interface Lifeline {
@@ -42,6 +53,7 @@ export interface LauncherOptions {
 export class NodeProcessLauncher implements IProcessLauncher {
   private readonly baseEnv: NodeJS.ProcessEnv;
   private scan: { at: number; groups: ReadonlyMap<number, number[]> } | null = null;
+  private memoryScan: { at: number; groups: ReadonlyMap<number, number[]> } | null = null;
   /** The lifeline of each group this launcher started, until it closes. */
   private readonly lifelines = new Map<number, Lifeline>();
 
@@ -65,7 +77,8 @@ export class NodeProcessLauncher implements IProcessLauncher {
       env,
       detached: true,
       // Index 3 is the lifeline; Node opens the backend's end close-on-exec, so no other child holds it.
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      // Index 4, for wait_ready, is the child's Node IPC channel (NODE_CHANNEL_FD), read here with a cap.
+      stdio: request.readyChannel ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'pipe'],
     });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -76,12 +89,16 @@ export class NodeProcessLauncher implements IProcessLauncher {
     const listeners: ((stream: OutputStream, chunk: Buffer) => void)[] = [];
     child.stdout!.on('data', (chunk: Buffer) => listeners.forEach((l) => l('stdout', chunk)));
     child.stderr!.on('data', (chunk: Buffer) => listeners.forEach((l) => l('stderr', chunk)));
+    const readyListeners: (() => void)[] = [];
+    const channel = request.readyChannel ? (child.stdio[READY_CHANNEL_FD] as Socket | null) : null;
+    if (channel) readReadyMessages(channel, () => readyListeners.forEach((l) => l()));
     return {
       pid,
       pgid: pid,
       startTime: this.processes.inspect(pid)?.startTime ?? null,
       exited,
       onOutput: (listener) => listeners.push(listener),
+      onReady: (listener) => readyListeners.push(listener),
     };
   }
 
@@ -113,6 +130,24 @@ export class NodeProcessLauncher implements IProcessLauncher {
     // Nothing but the watcher is left once the leader has exited: let it go.
     if (!alive && watcher?.leaderExited) watcher.release();
     return alive;
+  }
+
+  /** From /proc/<pid>/status (VmRSS, in kB, so no page size is assumed) of each member but the watcher. */
+  groupRssBytes(pgid: number): number | null {
+    if (process.platform !== 'linux' || !Number.isInteger(pgid) || pgid <= 1) return null;
+    const watcher = this.lifelines.get(pgid)?.watcherPid;
+    const now = performance.now();
+    if (!this.memoryScan || now - this.memoryScan.at >= MEMORY_SCAN_TTL_MS) this.memoryScan = { at: now, groups: this.liveGroups() };
+    let kib = 0;
+    for (const member of this.memoryScan.groups.get(pgid) ?? []) {
+      if (member === watcher) continue;
+      try {
+        kib += Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${member}/status`, 'utf8'))?.[1] ?? 0);
+      } catch {
+        // exited while we looked
+      }
+    }
+    return kib * 1024;
   }
 
   /**
@@ -187,6 +222,10 @@ export class NodeProcessLauncher implements IProcessLauncher {
       if (value !== undefined && !PRIVATE_ENV.includes(key)) env[key] = value;
     }
     Object.assign(env, request.env);
+    if (request.readyChannel) {
+      env.NODE_CHANNEL_FD = String(READY_CHANNEL_FD);
+      env.NODE_CHANNEL_SERIALIZATION_MODE = 'json';
+    }
     // Set last: neither the backend's own environment nor a spec may forge or drop it.
     delete env[OWNER_VARIABLE];
     if (this.options.owner) env[OWNER_VARIABLE] = formatMarker({ ...this.options.owner, name: request.name });

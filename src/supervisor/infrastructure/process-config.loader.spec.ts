@@ -224,21 +224,21 @@ describe('loadProcessConfig', () => {
   });
 
   describe('when the default file is absent (processConfigSource)', () => {
-    it('means no processes, but a file the operator named must exist', () => {
+    it('means no processes, but a file the operator named must exist', async () => {
       const missing = join(dir, 'missing.yaml');
 
-      expect(processConfigSource(missing, false, dir).load()).toEqual([]);
-      expect(() => processConfigSource(missing, true, dir).load()).toThrow(InvalidProcessConfigError);
+      await expect(processConfigSource(missing, false, dir).load()).resolves.toEqual([]);
+      await expect(processConfigSource(missing, true, dir).load()).rejects.toThrow(InvalidProcessConfigError);
     });
   });
 
-  describe('when the file is a PM2 JavaScript ecosystem file', () => {
-    it('refuses to run it and says what to write instead', () => {
-      const path = file('ecosystem.config.js', 'module.exports = { apps: [] };\n');
+  describe('when the file is a PM2 JavaScript ecosystem file (synchronous loadProcessConfig)', () => {
+    it('never runs it in this process, and points to the asynchronous loader', () => {
+      const marker = join(dir, 'ran');
+      const path = file('ecosystem.config.js', `require('fs').writeFileSync(${JSON.stringify(marker)}, ''); module.exports = { apps: [] };\n`);
 
-      expect(errorOf(path).problems).toEqual([
-        'JavaScript ecosystem files (.js) are not run; write the same "apps" list as YAML or JSON',
-      ]);
+      expect(errorOf(path).problems).toEqual(['JavaScript ecosystem files (.js) are read asynchronously (loadProcessConfigFile)']);
+      expect(fs.existsSync(marker)).toBe(false);
     });
   });
 });

@@ -2,9 +2,11 @@ import { closeSync, existsSync, constants as fsConstants, fstatSync, openSync, r
 import { extname, resolve } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
 import type { IProcessConfigSource } from '../application/supervisor-bootstrap.service.js';
-import { parseProcessConfig } from '../domain/process-config.parser.js';
+import { parseProcessConfig, type ParseProcessConfigOptions } from '../domain/process-config.parser.js';
 import type { ProcessSpec } from '../domain/process-spec.js';
 import { InvalidProcessConfigError } from '../domain/supervisor.errors.js';
+import { availableParallelism } from 'node:os';
+import { evaluateEcosystemFile } from './ecosystem-evaluator.js';
 
 const JS_EXTENSIONS = ['.js', '.cjs', '.mjs'];
 
@@ -20,31 +22,70 @@ export const MAX_YAML_FLOW_DEPTH = 64;
 /** Aliases (`*name`) the YAML parser expands; the `yaml` package's own default, stated so it stays bounded. */
 const MAX_YAML_ALIASES = 100;
 
+/** What the environment adds to reading a config: PROCESSES_ENV and where warnings go. */
+export interface LoadOptions {
+  /** PM2's `--env <name>`: `env_<name>` blocks are merged over `env`. */
+  readonly envName?: string;
+  /** Accepted fields that have no effect here, one line each. */
+  readonly warn?: (message: string) => void;
+  /** For tests; ECOSYSTEM_TIMEOUT_MS otherwise. */
+  readonly evaluationTimeoutMs?: number;
+}
+
 /**
- * Reads and validates the process config file: `.json` as JSON, anything else as YAML.
- * Relative `cwd`s in it are resolved against `baseDir`.
+ * Reads and validates a YAML/JSON process config file: `.json` as JSON, anything else as YAML.
+ * Relative `cwd`s in it are resolved against `baseDir`. JavaScript files need
+ * {@link loadProcessConfigFile}, which evaluates them in a child process.
  *
  * @throws InvalidProcessConfigError when the file is missing, unreadable, not a regular file,
  *   larger than {@link MAX_CONFIG_BYTES}, not valid JSON/YAML (with line and column) or not
  *   a valid config (every problem at once).
  */
-export function loadProcessConfig(path: string, baseDir: string): ProcessSpec[] {
+export function loadProcessConfig(path: string, baseDir: string, options: LoadOptions = {}): ProcessSpec[] {
   const extension = extname(path).toLowerCase();
-  if (JS_EXTENSIONS.includes(extension)) {
-    // A PM2 ecosystem.config.js is code: running it to read it is not something a config loader should do.
-    fail(path, `JavaScript ecosystem files (${extension}) are not run; write the same "apps" list as YAML or JSON`);
-  }
+  if (JS_EXTENSIONS.includes(extension)) fail(path, `JavaScript ecosystem files (${extension}) are read asynchronously (loadProcessConfigFile)`);
   const text = readText(path).replace(/^\uFEFF/, '');
   const raw = text.trim() === '' ? null : extension === '.json' ? parseJson(path, text) : parseYaml(path, text);
-  return parseProcessConfig(raw, { source: path, baseDir: resolve(baseDir), resolvePath: resolve });
+  return parseProcessConfig(raw, parseOptions(path, baseDir, options));
+}
+
+/**
+ * Any process config file: YAML/JSON as {@link loadProcessConfig}, and a PM2
+ * `ecosystem.config.{js,cjs,mjs}` by evaluating it in a separate, short-lived Node process
+ * (never in this one; time and output capped), its export then validated like a JSON file.
+ *
+ * @throws InvalidProcessConfigError naming the file and the reason.
+ */
+export async function loadProcessConfigFile(path: string, baseDir: string, options: LoadOptions = {}): Promise<ProcessSpec[]> {
+  const extension = extname(path).toLowerCase();
+  if (!JS_EXTENSIONS.includes(extension)) return loadProcessConfig(path, baseDir, options);
+  // The same checks as for a YAML file: it exists, is a regular readable file of bounded size.
+  readText(path);
+  const result = await evaluateEcosystemFile(resolve(path), { maxBytes: MAX_CONFIG_BYTES, timeoutMs: options.evaluationTimeoutMs });
+  if (!result.ok) fail(path, `the JavaScript ecosystem file ${result.reason}`);
+  return parseProcessConfig(result.value, parseOptions(path, baseDir, options));
+}
+
+function parseOptions(path: string, baseDir: string, options: LoadOptions): ParseProcessConfigOptions {
+  return {
+    source: path,
+    baseDir: resolve(baseDir),
+    resolvePath: resolve,
+    cpuCount: availableParallelism(),
+    envName: options.envName,
+    warn: options.warn,
+  };
 }
 
 /**
  * The config file PROCESSES_CONFIG names, read at start and on every reload. The default
  * file is optional (none means no processes); a file the operator named must exist.
  */
-export function processConfigSource(path: string, explicit: boolean, baseDir: string = process.cwd()): IProcessConfigSource {
-  return { path, load: () => (!explicit && !existsSync(path) ? [] : loadProcessConfig(path, baseDir)) };
+export function processConfigSource(path: string, explicit: boolean, baseDir: string = process.cwd(), options: LoadOptions = {}): IProcessConfigSource {
+  return {
+    path,
+    load: async () => (!explicit && !existsSync(path) ? [] : loadProcessConfigFile(path, baseDir, options)),
+  };
 }
 
 function fail(path: string, problem: string): never {

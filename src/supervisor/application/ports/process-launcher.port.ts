@@ -5,6 +5,8 @@ export interface LaunchRequest {
   readonly shell: boolean;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
+  /** Open a Node IPC channel to the child (PM2 `wait_ready`), whose `process.send('ready')` `onReady` reports. */
+  readonly readyChannel?: boolean;
 }
 
 export interface ChildExit {
@@ -26,6 +28,8 @@ export interface ChildHandle {
    */
   readonly exited: Promise<ChildExit>;
   onOutput(listener: (stream: OutputStream, chunk: Buffer) => void): void;
+  /** Called once when a child launched with `readyChannel` sends 'ready'. */
+  onReady(listener: () => void): void;
 }
 
 /**
@@ -38,6 +42,8 @@ export interface IProcessLauncher {
   /** kill(-pgid, signal); false when the group is gone or pgid is not a real group (≤ 1). */
   signalGroup(pgid: number, signal: string): boolean;
   groupAlive(pgid: number): boolean;
+  /** Resident memory summed over the group's live members (the adapter's own helpers left out), in bytes; null when unknown. */
+  groupRssBytes(pgid: number): number | null;
   /** The kernel start time of `pid`, or null if no such (non-zombie) process. */
   startTimeOf(pid: number): string | null;
   readonly bootId: string | null;

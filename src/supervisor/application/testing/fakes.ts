@@ -35,9 +35,15 @@ export function specOf(fields: Partial<ProcessSpec> = {}): ProcessSpec {
     backoff: { initialDelayMs: 100, factor: 2, maxDelayMs: 1000, resetAfterMs: 60_000 },
     maxRestarts: 3,
     restartWindowMs: 60_000,
+    stopExitCodes: [],
+    autostart: true,
+    instanceVar: 'NODE_APP_INSTANCE',
+    incrementVar: null,
     stopSignal: 'SIGTERM',
     killTimeoutMs: 1000,
     readiness: { target: { kind: 'none' }, intervalMs: 100, timeoutMs: 50, failureThreshold: 3, startupGraceMs: 500 },
+    waitReady: null,
+    maxMemoryBytes: null,
     ...fields,
   };
 }
@@ -101,6 +107,17 @@ export class FakeChild implements ChildHandle {
   write(stream: OutputStream, text: string): void {
     for (const listener of this.listeners) listener(stream, Buffer.from(text));
   }
+
+  private readonly readyListeners: (() => void)[] = [];
+
+  onReady(listener: () => void): void {
+    this.readyListeners.push(listener);
+  }
+
+  /** What `process.send('ready')` in a `wait_ready` child does. */
+  sendReady(): void {
+    for (const listener of this.readyListeners) listener();
+  }
 }
 
 /**
@@ -120,6 +137,8 @@ export class FakeLauncher implements IProcessLauncher {
   onLaunch: (child: FakeChild) => void = () => undefined;
   private readonly failures: Error[] = [];
   private readonly groupOverrides = new Map<number, boolean>();
+  /** What groupRssBytes answers per group (0 when unset). */
+  readonly groupRss = new Map<number, number>();
   private readonly startTimeOverrides = new Map<number, string | null>();
   private gate: Deferred<void> | null = null;
   private nextPid = 1000;
@@ -169,6 +188,10 @@ export class FakeLauncher implements IProcessLauncher {
     if (child?.alive) child.receive(signal);
     if (this.groupOverrides.get(pgid) && this.groupDiesOn.has(signal)) this.groupOverrides.set(pgid, false);
     return alive;
+  }
+
+  groupRssBytes(pgid: number): number | null {
+    return this.groupRss.get(pgid) ?? 0;
   }
 
   groupAlive(pgid: number): boolean {
