@@ -203,7 +203,9 @@ describe('config reloads and start order', () => {
         const page = (await getJson(backend.port, '/api/processes/once/history?limit=200')).body.events;
         return page.some((e: { to: string }) => e.to === 'failed') ? page : null;
       }, 'the failure to be recorded');
-      expect(events.filter((e) => e.to === 'starting')).toHaveLength(4);
+      // The reconciler's starts are the budget; the boot start and the operator's may be one
+      // start or two (the crasher may exit before the POST arrives on a loaded machine).
+      expect(events.filter((e) => e.to === 'starting' && e.reason.startsWith('reconciler:'))).toHaveLength(3);
     }, 120_000);
   });
 });
