@@ -92,7 +92,7 @@ describe('ProcguardModule', () => {
 
     it('refuses an unknown option by name where the host wrote it', () => {
       expect(() => ProcguardModule.forRoot({ apiTokn: TOKEN } as never)).toThrow(ProcguardOptionsError);
-      expect(() => ProcguardModule.forRoot({ apiTokn: TOKEN } as never)).toThrow(/apiTokn is not an option \(known: processesConfig, apiToken/);
+      expect(() => ProcguardModule.forRoot({ apiTokn: TOKEN } as never)).toThrow(/apiTokn is not an option \(known: processesConfig, processesEnv, apiToken/);
     });
 
     it('records the declaration, so bootstrap() can check the settings before Nest starts', () => {
