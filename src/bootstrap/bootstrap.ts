@@ -1,6 +1,7 @@
 import { EnvValidationError } from '../config/env.validation.js';
 import { resolveSettings, type ProcguardSettings } from '../config/settings.js';
 import { EXIT } from '../exit-codes.js';
+import { ClusterLockLostError } from '../lifecycle/domain/lifecycle.errors.js';
 import { lastDeclaration } from '../module/module-declaration.js';
 import { setProcguardContext, type ProcguardContext } from '../module/procguard-context.js';
 import { moduleOverrides, ProcguardOptionsError } from '../module/procguard-module.options.js';
@@ -98,6 +99,8 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
 
   held = await acquireOrExit(settings, 'server', (level, message) => log(level, message), (error) => {
     log('error', `${error.message}. This instance can no longer be sure it is alone; shutting down.`);
+    // Another host may already be active: its agents must not overlap ours for a drain's length.
+    if (error instanceof ClusterLockLostError) emergencyStop?.();
     exitCode = EXIT.lockCompromised;
     shutdown.trigger('lock compromised');
   });
@@ -153,7 +156,8 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
     log('log', `Listening on http://${settings.HOST}:${settings.PORT} (${platform}; health: ${server.healthPath ?? 'off'}), data in ${settings.DATA_DIR}`);
     // Agents start only now that the port is ours and a signal during boot has
     // begun shutdown (attach ran it): then startup() starts nothing.
-    server.lifecycle.startup().catch((error: Error) => {
+    // A standby (LOCK_STANDBY) serves health but starts its agents only once it holds the shared lock.
+    lock.whenActive.then(() => server.lifecycle.startup()).catch((error: Error) => {
       log('error', `Start-up failed: ${error.message}`);
       exitCode = EXIT.failure;
       shutdown.trigger('start-up failed');

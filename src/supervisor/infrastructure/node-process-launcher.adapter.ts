@@ -14,7 +14,10 @@ import { cannotExecute, LEADER_EXITED, LIFELINE_FD, WRAPPER_SHELL, wrapperArgs }
 import { formatMarker, OWNER_VARIABLE, type OwnerMarker } from './owner-marker.js';
 
 /** Variables of the backend that children must never inherit. */
-const PRIVATE_ENV = ['API_TOKEN', 'PROCGUARD_DEV_SESSION'];
+const PRIVATE_ENV = ['API_TOKEN', 'PROCGUARD_DEV_SESSION', 'LOCK_DATABASE_URL'];
+
+/** The shared lock's fencing token (bootstrap/instance-guard.ts sets it); a spec can neither forge nor drop it. */
+const FENCING_TOKEN_VARIABLE = 'PROCGUARD_FENCING_TOKEN';
 
 /** How long one /proc scan answers `groupAlive` for every group (see liveGroups). */
 const GROUP_SCAN_TTL_MS = 5;
@@ -189,6 +192,9 @@ export class NodeProcessLauncher implements IProcessLauncher {
     Object.assign(env, request.env);
     // Set last: neither the backend's own environment nor a spec may forge or drop it.
     delete env[OWNER_VARIABLE];
+    delete env[FENCING_TOKEN_VARIABLE];
+    const fencingToken = this.baseEnv[FENCING_TOKEN_VARIABLE];
+    if (fencingToken) env[FENCING_TOKEN_VARIABLE] = fencingToken;
     if (this.options.owner) env[OWNER_VARIABLE] = formatMarker({ ...this.options.owner, name: request.name });
     return env;
   }
