@@ -269,7 +269,8 @@ export class PgAdvisoryLockManager implements IInstanceLockManager {
     const [hi, lo] = oidHalves(this.advisoryKey);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.options.heartbeatMs} ms`)), this.options.heartbeatMs);
+      // setImmediate: after a blocked event loop, an answer already in the socket is read first.
+      timer = setTimeout(() => setImmediate(() => reject(new Error(`no answer within ${this.options.heartbeatMs} ms`))), this.options.heartbeatMs);
     });
     try {
       const { rows } = await Promise.race([

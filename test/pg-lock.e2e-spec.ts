@@ -1,0 +1,161 @@
+import { join } from 'node:path';
+import { cleanup, FIXTURES, freePort, getJson, isAlive, startInstance, tempDir, waitExit, waitFor, waitReady, type Spawned } from './support/harness.js';
+import { startPostgres, type PrivatePostgres } from './support/postgres.js';
+import { writeConfig } from './support/supervisor-harness.js';
+
+// Real PostgreSQL (a private cluster from the server binaries), real backends
+// (dist/main.js), each with its own data directory and port: two "hosts".
+
+let db: PrivatePostgres;
+
+beforeAll(async () => {
+  db = await startPostgres();
+}, 120_000);
+
+afterAll(async () => {
+  await db?.stop();
+});
+
+afterEach(cleanup);
+
+const AGENT_YAML = `
+processes:
+  - name: worker
+    command: node
+    args: ["${join(FIXTURES, 'fenced-agent.mjs')}"]
+    killTimeoutMs: 2000
+`;
+
+interface Host {
+  readonly proc: Spawned;
+  readonly port: number;
+  readonly dataDir: string;
+}
+
+async function startHost(key: string, env: NodeJS.ProcessEnv = {}): Promise<Host> {
+  const dataDir = tempDir();
+  const configPath = join(dataDir, 'processes.yaml');
+  writeConfig(configPath, AGENT_YAML);
+  const port = await freePort();
+  const proc = startInstance({
+    dataDir,
+    port,
+    env: { LOCK_BACKEND: 'postgres', LOCK_DATABASE_URL: db.url, LOCK_KEY: key, PROCESSES_CONFIG: configPath, ...env },
+  });
+  return { proc, port, dataDir };
+}
+
+async function agentPid(host: Host): Promise<number> {
+  return waitFor(async () => (await getJson(host.port, '/api/processes/worker')).body?.pid as number | undefined, `the agent of ${host.proc.pid} to run`);
+}
+
+/** The agent's line saying which fencing token it got. */
+async function agentLine(host: Host): Promise<string> {
+  return waitFor(async () => {
+    const lines: string[] = (await getJson(host.port, '/api/processes/worker/logs?lines=50')).body?.lines ?? [];
+    return lines.find((l) => l.includes('fenced-agent pid='));
+  }, `the agent of ${host.proc.pid} to print its line`);
+}
+
+async function lockHealth(host: Host): Promise<any> {
+  const { body } = await getJson(host.port, '/api/health');
+  return body.details.lock;
+}
+
+let keys = 0;
+const uniqueKey = () => `test-${process.pid}-${++keys}`;
+
+describe('the PostgreSQL instance lock (LOCK_BACKEND=postgres)', () => {
+  describe('when a second host starts with the same LOCK_KEY', () => {
+    it('refuses it with exit 3, naming the active host, its instance id and health URL', async () => {
+      const key = uniqueKey();
+      const first = await startHost(key);
+      await waitReady(first.proc, first.port);
+      const health = await getJson(first.port, '/api/health');
+
+      const second = await startHost(key);
+
+      expect(await waitExit(second.proc, 20_000)).toEqual({ code: 3, signal: null });
+      const out = second.proc.output();
+      expect(out).toContain(`another instance is already active for the lock "${key}"`);
+      expect(out).toContain(`PID             ${first.proc.pid}`);
+      expect(out).toContain(`Instance id     ${health.body.instanceId}`);
+      expect(out).toContain(`/api/health`);
+      expect(out).toContain(`:${first.port}/api/health`);
+      expect(first.proc.isRunning()).toBe(true);
+      expect(health.body.details.lock).toMatchObject({ status: 'up', backend: 'postgres', role: 'active', fencingToken: '1', key });
+    });
+
+    it('lets a host with another LOCK_KEY start beside it', async () => {
+      const first = await startHost(uniqueKey());
+      const other = await startHost(uniqueKey());
+
+      await waitReady(first.proc, first.port);
+      await waitReady(other.proc, other.port);
+    });
+  });
+
+  describe("when the active host's lock session is terminated (pg_terminate_backend)", () => {
+    it('kills its agents at once and exits 5; its agents had the fencing token and not the URL', async () => {
+      const key = uniqueKey();
+      const host = await startHost(key, { LOCK_HEARTBEAT_MS: '500' });
+      await waitReady(host.proc, host.port);
+      const pid = await agentPid(host);
+      expect(await agentLine(host)).toMatch(/fenced-agent pid=\d+ token=1 url=hidden/);
+
+      const started = performance.now();
+      await db.query('SELECT pg_terminate_backend(backend_pid) FROM procguard_lock WHERE lock_key = $1', [key]);
+      await waitFor(() => !isAlive(pid), 'the agent to be gone', 10_000, 5);
+      const detectionMs = performance.now() - started;
+
+      expect(await waitExit(host.proc, 15_000)).toEqual({ code: 5, signal: null });
+      expect(host.proc.output()).toContain('SHARED LOCK LOST');
+      // Documented bound: the close is seen at once; a silent loss within 2 x LOCK_HEARTBEAT_MS (1 s here).
+      console.log(`pg_terminate_backend -> agent gone: ${detectionMs.toFixed(0)} ms`);
+      expect(detectionMs).toBeLessThan(5000);
+    });
+  });
+
+  describe('when the active host is killed with SIGKILL', () => {
+    it('frees the lock at once: a new host starts and gets the next fencing token', async () => {
+      const key = uniqueKey();
+      const first = await startHost(key);
+      await waitReady(first.proc, first.port);
+      expect((await lockHealth(first)).fencingToken).toBe('1');
+
+      first.proc.child.kill('SIGKILL');
+      await waitExit(first.proc);
+      const next = await startHost(key);
+
+      await waitReady(next.proc, next.port);
+      expect(await lockHealth(next)).toMatchObject({ role: 'active', fencingToken: '2' });
+    });
+  });
+
+  describe('when a standby (LOCK_STANDBY=true) waits for the active host', () => {
+    it('serves health as a standby naming the active host, starts nothing, and takes over when the active stops', async () => {
+      const key = uniqueKey();
+      const active = await startHost(key);
+      await waitReady(active.proc, active.port);
+      const activeAgent = await agentPid(active);
+      const activeId = (await getJson(active.port, '/api/health')).body.instanceId;
+
+      const standby = await startHost(key, { LOCK_STANDBY: 'true' });
+      const waiting = await waitFor(async () => {
+        const res = await getJson(standby.port, '/api/health/ready').catch(() => null);
+        return res?.status === 503 && res.body.details?.lock?.role === 'standby' ? res : null;
+      }, 'the standby to answer 503 as a standby');
+      expect(waiting.body.details.lock).toMatchObject({ role: 'standby', fencingToken: null, holder: { pid: active.proc.pid, instanceId: activeId, fencingToken: '1' } });
+      expect((await getJson(standby.port, '/api/processes/worker')).body?.pid ?? null).toBeNull();
+
+      active.proc.child.kill('SIGTERM');
+      expect(await waitExit(active.proc)).toEqual({ code: 0, signal: null });
+      expect(isAlive(activeAgent)).toBe(false);
+
+      await waitReady(standby.proc, standby.port);
+      await agentPid(standby);
+      expect(await lockHealth(standby)).toMatchObject({ role: 'active', fencingToken: '2' });
+      expect(await agentLine(standby)).toContain('token=2 url=hidden');
+    });
+  });
+});
