@@ -270,7 +270,7 @@ describe('validateEnv', () => {
         'LOCK_DATABASE_URL must be set when LOCK_BACKEND is postgres (e.g. postgres://user@db-host:5432/app)',
       ]);
       expect(problemsOf({ LOCK_STANDBY: 'true' })).toEqual([
-        "LOCK_STANDBY needs LOCK_BACKEND=postgres: a standby waits for another host's lock",
+        "LOCK_STANDBY needs LOCK_BACKEND postgres: a standby waits for another host's lock",
       ]);
     });
 

@@ -137,7 +137,7 @@ function lockSettings(
   }
   const url = text('LOCK_DATABASE_URL') ?? null;
   if (backend === 'postgres' && url === null) {
-    problems.push(`${label('LOCK_DATABASE_URL')} must be set when LOCK_BACKEND is postgres (e.g. postgres://user@db-host:5432/app)`);
+    problems.push(`${label('LOCK_DATABASE_URL')} must be set when ${label('LOCK_BACKEND')} is postgres (e.g. postgres://user@db-host:5432/app)`);
   }
   // The URL may carry a password: its problems never quote it.
   if (url !== null && !isPostgresUrl(url)) {
@@ -153,7 +153,7 @@ function lockSettings(
   }
   const LOCK_STANDBY = standby === 'true' || standby === '1';
   if (LOCK_STANDBY && backend !== 'postgres') {
-    problems.push(`${label('LOCK_STANDBY')} needs LOCK_BACKEND=postgres: a standby waits for another host's lock`);
+    problems.push(`${label('LOCK_STANDBY')} needs ${label('LOCK_BACKEND')} postgres: a standby waits for another host's lock`);
   }
   return {
     LOCK_BACKEND: backend === 'postgres' ? 'postgres' : 'file',
