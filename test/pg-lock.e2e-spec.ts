@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, FIXTURES, freePort, getJson, isAlive, startInstance, tempDir, waitExit, waitFor, waitReady, type Spawned } from './support/harness.js';
 import { startPostgres, type PrivatePostgres } from './support/postgres.js';
@@ -18,13 +19,30 @@ afterAll(async () => {
 
 afterEach(cleanup);
 
-const AGENT_YAML = `
+const agentYaml = (agentDir = '') => `
 processes:
   - name: worker
     command: node
-    args: ["${join(FIXTURES, 'fenced-agent.mjs')}"]
+    args: ["${join(FIXTURES, 'fenced-agent.mjs')}"${agentDir ? `, "${agentDir}"` : ''}]
     killTimeoutMs: 2000
 `;
+
+/** Live agents of every host that writes into `dir` (each leaves a file named by its PID). */
+function liveAgents(dir: string): number[] {
+  return readdirSync(dir).map(Number).filter((pid) => isAlive(pid));
+}
+
+/** Samples `liveAgents` every few ms until stopped; returns the most seen at once. */
+function sampleAgents(dir: string): { stop(): number } {
+  let most = 0;
+  const timer = setInterval(() => (most = Math.max(most, liveAgents(dir).length)), 5);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(most, liveAgents(dir).length);
+    },
+  };
+}
 
 interface Host {
   readonly proc: Spawned;
@@ -32,10 +50,10 @@ interface Host {
   readonly dataDir: string;
 }
 
-async function startHost(key: string, env: NodeJS.ProcessEnv = {}): Promise<Host> {
+async function startHost(key: string, env: NodeJS.ProcessEnv = {}, agentDir = ''): Promise<Host> {
   const dataDir = tempDir();
   const configPath = join(dataDir, 'processes.yaml');
-  writeConfig(configPath, AGENT_YAML);
+  writeConfig(configPath, agentYaml(agentDir));
   const port = await freePort();
   const proc = startInstance({
     dataDir,
@@ -158,4 +176,95 @@ describe('the PostgreSQL instance lock (LOCK_BACKEND=postgres)', () => {
       expect(await agentLine(standby)).toContain('token=2 url=hidden');
     });
   });
+
+  describe('when three hosts start at once as standbys', () => {
+    it('makes exactly one active, every trial', async () => {
+      for (let trial = 0; trial < TRIALS; trial++) {
+        const key = uniqueKey();
+        const agents = tempDir();
+        const sampler = sampleAgents(agents);
+        const hosts = await Promise.all([0, 1, 2].map(() => startHost(key, { LOCK_STANDBY: 'true' }, agents)));
+
+        const roles = await waitFor(async () => {
+          const all = await Promise.all(hosts.map((h) => lockHealth(h).catch(() => null)));
+          return all.every((l) => l?.role === 'active' || l?.role === 'standby') ? all.map((l) => l.role as string) : null;
+        }, `trial ${trial}: every host to answer health`);
+        const active = hosts[roles.indexOf('active')]!;
+        await agentPid(active);
+        await waitFor(() => liveAgents(agents).length > 0, `trial ${trial}: the active host's agent to run`);
+
+        expect(roles.filter((r) => r === 'active')).toHaveLength(1);
+        expect(sampler.stop()).toBe(1);
+        await cleanup();
+      }
+    }, 180_000);
+  });
+
+  describe('when the active host is killed with SIGKILL while a standby waits', () => {
+    it('makes the standby active, with the next token, and never runs both hosts\' agents', async () => {
+      const key = uniqueKey();
+      const agents = tempDir();
+      const active = await startHost(key, {}, agents);
+      await waitReady(active.proc, active.port);
+      const oldAgent = await agentPid(active);
+      const standby = await startHost(key, { LOCK_STANDBY: 'true' }, agents);
+      await waitFor(async () => (await lockHealth(standby).catch(() => null))?.role === 'standby', 'the standby to wait');
+      const sampler = sampleAgents(agents);
+
+      const killedAt = performance.now();
+      active.proc.child.kill('SIGKILL');
+      // The lifeline takes the old agent down with its backend; the standby's agent then starts.
+      await waitFor(() => liveAgents(agents).some((pid) => pid !== oldAgent), "the standby's agent to run", 20_000, 5);
+      const failoverMs = performance.now() - killedAt;
+
+      console.log(`kill -9 of the active -> standby's agent running: ${failoverMs.toFixed(0)} ms`);
+      expect(sampler.stop()).toBeLessThanOrEqual(1);
+      expect(await lockHealth(standby)).toMatchObject({ role: 'active', fencingToken: '2' });
+    });
+  });
+
+  describe("when the active host's session is terminated while a standby waits", () => {
+    it('the old agents are gone before the standby starts its own', async () => {
+      const key = uniqueKey();
+      const agents = tempDir();
+      const active = await startHost(key, {}, agents);
+      await waitReady(active.proc, active.port);
+      await agentPid(active);
+      const standby = await startHost(key, { LOCK_STANDBY: 'true' }, agents);
+      await waitFor(async () => (await lockHealth(standby).catch(() => null))?.role === 'standby', 'the standby to wait');
+      const sampler = sampleAgents(agents);
+
+      await db.query('SELECT pg_terminate_backend(backend_pid) FROM procguard_lock WHERE lock_key = $1', [key]);
+
+      expect(await waitExit(active.proc, 15_000)).toEqual({ code: 5, signal: null });
+      await waitReady(standby.proc, standby.port);
+      await agentPid(standby);
+      expect(sampler.stop()).toBeLessThanOrEqual(1);
+      expect(await lockHealth(standby)).toMatchObject({ role: 'active', fencingToken: '2' });
+    });
+  });
+
+  describe('when the database restarts (pg_ctl restart)', () => {
+    it('the active steps down (exit 5) and exactly one host is active afterwards, with the next token', async () => {
+      const key = uniqueKey();
+      const agents = tempDir();
+      const active = await startHost(key, {}, agents);
+      await waitReady(active.proc, active.port);
+      await agentPid(active);
+      const standby = await startHost(key, { LOCK_STANDBY: 'true' }, agents);
+      await waitFor(async () => (await lockHealth(standby).catch(() => null))?.role === 'standby', 'the standby to wait');
+      const sampler = sampleAgents(agents);
+
+      db.restart();
+
+      expect(await waitExit(active.proc, 20_000)).toEqual({ code: 5, signal: null });
+      await waitReady(standby.proc, standby.port, 30_000);
+      await agentPid(standby);
+      expect(sampler.stop()).toBeLessThanOrEqual(1);
+      expect(await lockHealth(standby)).toMatchObject({ role: 'active', fencingToken: '2' });
+      expect(standby.proc.output()).toContain('Standby: the lock database did not answer');
+    });
+  });
 });
+
+const TRIALS = 5;

@@ -174,7 +174,8 @@ export class PgAdvisoryLockManager implements IInstanceLockManager {
       keepAlive: true,
       keepAliveInitialDelayMillis: this.options.heartbeatMs,
       connectionTimeoutMillis: Math.max(2000, this.options.heartbeatMs * 4),
-      statement_timeout: this.options.heartbeatMs,
+      // Start-up statements (schema, the take) may wait on a busy server; heartbeats get heartbeatMs (tryTake).
+      statement_timeout: 10_000,
       // The server drops a silent (partitioned) session after about 2 + 1 x 3 s of silence,
       // which frees the lock only after this side stopped (it gives up after 2 heartbeats).
       options: '-c tcp_keepalives_idle=2 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3',
@@ -227,6 +228,8 @@ export class PgAdvisoryLockManager implements IInstanceLockManager {
       [this.options.key, me.hostname, me.pid, me.instanceId, me.healthUrl, me.startedAt],
     );
     const row = published.rows[0]!;
+    // The server gives up on a stuck heartbeat as soon as this side does.
+    await client.query(`SET statement_timeout = ${Number(this.options.heartbeatMs)}`);
     this.fencingToken = row.fencing_token;
     this.holder = { ...me, acquiredAt: row.acquired_at.toISOString(), fencingToken: row.fencing_token, confirmed: true };
     this.role = 'active';
