@@ -73,6 +73,7 @@ export class PgAdvisoryLockManager implements IInstanceLockManager {
   private request: LockRequest | null = null;
   private me: PgLockIdentity | null = null;
   private released = false;
+  private databaseDown = false;
   private activated!: () => void;
   private readonly active: Promise<void>;
 
@@ -176,9 +177,9 @@ export class PgAdvisoryLockManager implements IInstanceLockManager {
       connectionTimeoutMillis: Math.max(2000, this.options.heartbeatMs * 4),
       // Start-up statements (schema, the take) may wait on a busy server; heartbeats get heartbeatMs (tryTake).
       statement_timeout: 10_000,
-      // The server drops a silent (partitioned) session after about 2 + 1 x 3 s of silence,
-      // which frees the lock only after this side stopped (it gives up after 2 heartbeats).
-      options: '-c tcp_keepalives_idle=2 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3',
+      // The server drops a silent (partitioned) session only after serverDropSeconds, well after
+      // this side has given up (within 2 heartbeats) and killed its agents: it frees the lock late, never early.
+      options: `-c tcp_keepalives_idle=${this.serverKeepaliveIdleSeconds()} -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3`,
     };
     const client = new pg.Client(config);
     client.on('error', (error) => this.connectionLost(client, error));
@@ -186,6 +187,11 @@ export class PgAdvisoryLockManager implements IInstanceLockManager {
     await client.connect();
     this.client = client;
     return client;
+  }
+
+  /** Server-side keepalive idle time: the silence after which, plus 3 probes 1 s apart, the server ends our session. */
+  private serverKeepaliveIdleSeconds(): number {
+    return Math.ceil((2 * this.options.heartbeatMs) / 1000) + 1;
   }
 
   private async ensureSchema(client: Client): Promise<void> {
@@ -301,8 +307,12 @@ export class PgAdvisoryLockManager implements IInstanceLockManager {
       const client = this.client ?? (await this.connect());
       if (await this.tryTake(client)) return;
       this.holder = await this.readHolder(client);
+      if (this.databaseDown) this.options.log('log', 'Standby: the lock database answers again');
+      this.databaseDown = false;
     } catch (error) {
-      this.options.log('warn', `Standby: the lock database did not answer (${(error as Error).message}); retrying`);
+      // Once per outage, not once per try.
+      if (!this.databaseDown) this.options.log('warn', `Standby: the lock database did not answer (${(error as Error).message}); retrying`);
+      this.databaseDown = true;
       this.closeSync();
     }
     this.schedule(() => this.poll());
