@@ -1,6 +1,21 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, FIXTURES, freePort, getJson, isAlive, startInstance, tempDir, waitExit, waitFor, waitReady, type Spawned } from './support/harness.js';
+import {
+  cleanup,
+  FIXTURES,
+  freePort,
+  getJson,
+  isAlive,
+  MAIN,
+  NO_PROCESSES,
+  spawnProcess,
+  startInstance,
+  tempDir,
+  waitExit,
+  waitFor,
+  waitReady,
+  type Spawned,
+} from './support/harness.js';
 import { startPostgres, type PrivatePostgres } from './support/postgres.js';
 import { writeConfig } from './support/supervisor-harness.js';
 
@@ -83,7 +98,55 @@ async function lockHealth(host: Host): Promise<any> {
 let keys = 0;
 const uniqueKey = () => `test-${process.pid}-${++keys}`;
 
+const RECORD_IMPORTS = join(import.meta.dirname, 'support', 'record-imports.mjs');
+
+/** A refused start under the import recorder: what it exited with and which modules it resolved. */
+async function refusedStart(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; loaded: string[]; output: string }> {
+  const imports = join(tempDir(), 'imports.txt');
+  const proc = spawnProcess(process.execPath, ['--import', RECORD_IMPORTS, MAIN], {
+    env: { DATA_DIR: dataDir, PORT: String(await freePort()), PROCESSES_CONFIG: NO_PROCESSES, RECORD_IMPORTS_FILE: imports, ...env },
+  });
+  const { code } = await waitExit(proc, 20_000);
+  return { code, loaded: readFileSync(imports, 'utf8').split('\n').filter(Boolean), output: proc.output() };
+}
+
 describe('the PostgreSQL instance lock (LOCK_BACKEND=postgres)', () => {
+  describe('what a refused start loads', () => {
+    it('nothing of pg with the file backend; pg but none of Nest with the postgres backend', async () => {
+      const key = uniqueKey();
+      const first = await startHost(key);
+      await waitReady(first.proc, first.port);
+
+      const sameDir = await refusedStart(first.dataDir, {});
+      const otherHost = await refusedStart(tempDir(), { LOCK_BACKEND: 'postgres', LOCK_DATABASE_URL: db.url, LOCK_KEY: key });
+
+      expect(sameDir.code).toBe(3);
+      expect(sameDir.loaded.filter((url) => url.includes('/node_modules/pg'))).toEqual([]);
+      expect(otherHost.code).toBe(3);
+      expect(otherHost.loaded.some((url) => url.includes('/node_modules/pg/'))).toBe(true);
+      expect(otherHost.loaded.filter((url) => url.includes('/@nestjs/'))).toEqual([]);
+    });
+  });
+
+  describe('when the lock settings are wrong or the database cannot be reached', () => {
+    it('exits 2 naming the variable, or 7 without printing the URL', async () => {
+      const badEnv = startInstance({ dataDir: tempDir(), port: await freePort(), env: { LOCK_BACKEND: 'postgres' } });
+      const closedPort = await freePort();
+      const unreachable = startInstance({
+        dataDir: tempDir(),
+        port: await freePort(),
+        env: { LOCK_BACKEND: 'postgres', LOCK_DATABASE_URL: `postgres://app:s3cret-pw@127.0.0.1:${closedPort}/app` },
+      });
+
+      expect(await waitExit(badEnv)).toEqual({ code: 2, signal: null });
+      expect(badEnv.output()).toContain('LOCK_DATABASE_URL must be set when LOCK_BACKEND is postgres');
+      expect(badEnv.output()).not.toMatch(/\n\s+at /);
+      expect(await waitExit(unreachable)).toEqual({ code: 7, signal: null });
+      expect(unreachable.output()).toContain('the lock database (LOCK_DATABASE_URL) cannot be used: ');
+      expect(unreachable.output()).not.toContain('s3cret-pw');
+    });
+  });
+
   describe('when a second host starts with the same LOCK_KEY', () => {
     it('refuses it with exit 3, naming the active host, its instance id and health URL', async () => {
       const key = uniqueKey();
