@@ -40,6 +40,8 @@ processes:
     command: node
     args: ["${join(FIXTURES, 'fenced-agent.mjs')}"${agentDir ? `, "${agentDir}"` : ''}]
     killTimeoutMs: 2000
+    # A spec cannot forge the token: the agents must print the lock's own.
+    env: { PROCGUARD_FENCING_TOKEN: "999" }
 `;
 
 /** Live agents of every host that writes into `dir` (each leaves a file named by its PID). */
