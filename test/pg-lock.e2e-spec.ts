@@ -34,12 +34,12 @@ afterAll(async () => {
 
 afterEach(cleanup);
 
-const agentYaml = (agentDir = '') => `
+const agentYaml = (agentDir = '', ignoreTerm = false) => `
 processes:
   - name: worker
     command: node
-    args: ["${join(FIXTURES, 'fenced-agent.mjs')}"${agentDir ? `, "${agentDir}"` : ''}]
-    killTimeoutMs: 2000
+    args: ["${join(FIXTURES, 'fenced-agent.mjs')}"${agentDir ? `, "${agentDir}"` : ''}${ignoreTerm ? ', "ignore-term"' : ''}]
+    killTimeoutMs: 3000
     # A spec cannot forge the token: the agents must print the lock's own.
     env: { PROCGUARD_FENCING_TOKEN: "999" }
 `;
@@ -67,10 +67,10 @@ interface Host {
   readonly dataDir: string;
 }
 
-async function startHost(key: string, env: NodeJS.ProcessEnv = {}, agentDir = ''): Promise<Host> {
+async function startHost(key: string, env: NodeJS.ProcessEnv = {}, agentDir = '', ignoreTerm = false): Promise<Host> {
   const dataDir = tempDir();
   const configPath = join(dataDir, 'processes.yaml');
-  writeConfig(configPath, agentYaml(agentDir));
+  writeConfig(configPath, agentYaml(agentDir, ignoreTerm));
   const port = await freePort();
   const proc = startInstance({
     dataDir,
@@ -199,6 +199,30 @@ describe('the PostgreSQL instance lock (LOCK_BACKEND=postgres)', () => {
     });
   });
 
+  describe("when the active host's lock session hangs (its server process stopped with SIGSTOP)", () => {
+    it('notices by the heartbeat within 2 x LOCK_HEARTBEAT_MS, kills its agents and exits 5', async () => {
+      const key = uniqueKey();
+      const host = await startHost(key, { LOCK_HEARTBEAT_MS: '500' });
+      await waitReady(host.proc, host.port);
+      const pid = await agentPid(host);
+      const [{ backend_pid: backendPid }] = await db.query<{ backend_pid: number }>('SELECT backend_pid FROM procguard_lock WHERE lock_key = $1', [key]);
+
+      const stoppedAt = performance.now();
+      process.kill(backendPid, 'SIGSTOP');
+      try {
+        await waitFor(() => !isAlive(pid), 'the agent to be gone', 10_000, 5);
+        const detectionMs = performance.now() - stoppedAt;
+
+        expect(await waitExit(host.proc, 15_000)).toEqual({ code: 5, signal: null });
+        expect(host.proc.output()).toContain('no answer within 500 ms');
+        console.log(`hung lock session (SIGSTOP) -> agent gone: ${detectionMs.toFixed(0)} ms (bound 2 x 500 ms + event-loop delay)`);
+        expect(detectionMs).toBeLessThan(5000);
+      } finally {
+        process.kill(backendPid, 'SIGCONT');
+      }
+    });
+  });
+
   describe('when the active host is killed with SIGKILL', () => {
     it('frees the lock at once: a new host starts and gets the next fencing token', async () => {
       const key = uniqueKey();
@@ -289,10 +313,11 @@ describe('the PostgreSQL instance lock (LOCK_BACKEND=postgres)', () => {
   });
 
   describe("when the active host's session is terminated while a standby waits", () => {
-    it('the old agents are gone before the standby starts its own', async () => {
+    it('the old agents are gone before the standby starts its own, even agents that ignore SIGTERM', async () => {
       const key = uniqueKey();
       const agents = tempDir();
-      const active = await startHost(key, {}, agents);
+      // Stopped gracefully, this agent would outlive the takeover by its 3 s kill timeout.
+      const active = await startHost(key, {}, agents, true);
       await waitReady(active.proc, active.port);
       await agentPid(active);
       const standby = await startHost(key, { LOCK_STANDBY: 'true' }, agents);
