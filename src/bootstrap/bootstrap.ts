@@ -37,7 +37,8 @@ const isConfigMistake = (error: unknown): error is Error =>
  *
  * 1. validates the options and environment (exit 2 naming each problem);
  * 2. takes the instance lock with nothing of Nest loaded, or prints who holds it and
- *    exits 3 (6 for an unusable data directory);
+ *    exits 3 (6 for an unusable data directory, 7 for an unusable lock database); with
+ *    LOCK_STANDBY a host that finds another active waits, started but without agents;
  * 3. only then calls `options.module()` to load the host's root module, checks the
  *    module's settings and process config (exit 2), creates the app on the chosen
  *    platform and listens (exit 4 if the port is taken), and starts the agents;
