@@ -254,6 +254,12 @@ describe('the PostgreSQL instance lock (LOCK_BACKEND=postgres)', () => {
       }, 'the standby to answer 503 as a standby');
       expect(waiting.body.details.lock).toMatchObject({ role: 'standby', fencingToken: null, holder: { pid: active.proc.pid, instanceId: activeId, fencingToken: '1' } });
       expect((await getJson(standby.port, '/api/processes/worker')).body?.pid ?? null).toBeNull();
+      // Neither the API nor a reload starts anything on a standby.
+      const started = await fetch(`http://127.0.0.1:${standby.port}/api/processes/worker/start`, { method: 'POST' });
+      expect(await started.json()).toMatchObject({ pid: null, reason: expect.stringContaining('this host is a standby for the lock') });
+      standby.proc.child.kill('SIGHUP');
+      await waitFor(() => standby.proc.output().includes('SIGHUP ignored'), 'the standby to ignore SIGHUP');
+      expect((await getJson(standby.port, '/api/processes/worker')).body?.pid ?? null).toBeNull();
 
       active.proc.child.kill('SIGTERM');
       expect(await waitExit(active.proc)).toEqual({ code: 0, signal: null });

@@ -148,7 +148,6 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
       configure: options.configure,
       settings,
     });
-    reload = () => server.lifecycle.reload();
     emergencyStop = () => server.lifecycle.emergencyStop();
     shutdown.attach(async (reason) => {
       const report = await server.lifecycle.shutdown(reason, settings.SHUTDOWN_TIMEOUT_MS);
@@ -158,7 +157,11 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
     // Agents start only now that the port is ours and a signal during boot has
     // begun shutdown (attach ran it): then startup() starts nothing.
     // A standby (LOCK_STANDBY) serves health but starts its agents only once it holds the shared lock.
-    lock.whenActive.then(() => server.lifecycle.startup()).catch((error: Error) => {
+    lock.whenActive.then(() => {
+      // A standby's SIGHUP is ignored: a reload would apply (start) the process config.
+      reload = () => server.lifecycle.reload();
+      return server.lifecycle.startup();
+    }).catch((error: Error) => {
       log('error', `Start-up failed: ${error.message}`);
       exitCode = EXIT.failure;
       shutdown.trigger('start-up failed');

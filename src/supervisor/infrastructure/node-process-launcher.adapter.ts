@@ -34,6 +34,8 @@ export interface LauncherOptions {
   /** Marks every child (PROCGUARD_OWNER) so a later backend can prove it is ours. */
   readonly owner?: Omit<OwnerMarker, 'name'>;
   readonly baseEnv?: NodeJS.ProcessEnv;
+  /** Why nothing may be launched now (a standby of the shared lock), or null. Checked on every launch. */
+  readonly refusal?: () => string | null;
 }
 
 /**
@@ -60,9 +62,12 @@ export class NodeProcessLauncher implements IProcessLauncher {
   }
 
   async launch(request: LaunchRequest): Promise<ChildHandle> {
+    // The one place every start passes (API, host service, reload, restart policy).
+    const refused = this.options.refusal?.();
+    if (refused) throw new LaunchError(`${request.command}: ${refused}`);
     const env = this.envFor(request);
-    const refused = request.shell ? null : existsSync(request.cwd) ? cannotExecute(request.command, request.cwd, env.PATH) : 'ENOENT';
-    if (refused) throw launchError(request, refused);
+    const unusable = request.shell ? null : existsSync(request.cwd) ? cannotExecute(request.command, request.cwd, env.PATH) : 'ENOENT';
+    if (unusable) throw launchError(request, unusable);
     const child = spawn(WRAPPER_SHELL, wrapperArgs(request.command, request.args, request.shell), {
       cwd: request.cwd,
       env,
