@@ -19,8 +19,8 @@ export interface PrivatePostgres {
   stop(): Promise<void>;
 }
 
-export function postgresBinDir(): string {
-  const base = '/usr/lib/postgresql';
+/** The newest /usr/lib/postgresql/<version>/bin that has initdb. @throws naming the package to install */
+export function postgresBinDir(base = '/usr/lib/postgresql'): string {
   const versions = existsSync(base) ? readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'initdb'))) : [];
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
   if (!newest) {
