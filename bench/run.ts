@@ -23,6 +23,8 @@ import { benchHistory } from './scenarios/history.js';
 import { historyRows } from './lib/history-rows.js';
 import { benchSse } from './scenarios/sse.js';
 import { sseRows } from './lib/sse-rows.js';
+import { benchPgFailover } from './scenarios/pg-failover.js';
+import { pgFailoverRows } from './lib/pg-failover-rows.js';
 
 /** `npm run bench -- sse history`: only the scenarios with these keys or ids (all when none). */
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
@@ -124,13 +126,16 @@ async function main(): Promise<void> {
   const cold = await scenario('coldStart', '2', 'cold start', () => benchColdStart(5), (r) =>
     coldStartRows(r, noop, bareStart),
   );
-  await scenario('recoveryAfterKill9', '3', 'restart after kill -9', () => benchRecovery(5), (r) => recoveryRows(r, cold));
+  const recovery = await scenario('recoveryAfterKill9', '3', 'restart after kill -9', () => benchRecovery(5), (r) => recoveryRows(r, cold));
   await scenario('duplicateRefusal', '4', 'duplicate start refusal', () => benchDuplicate(10), (r) => duplicateRows(r, noop));
   await scenario('throughput', '5', 'throughput (autocannon, 4 x (1 s warm-up + 5 s))', () => benchThroughput(5, 1), throughputRows);
   await scenario('shutdown', '6', 'SIGTERM under keep-alive load and idle', () => benchShutdown(3), shutdownRows);
   await scenario('supervisor', '7', 'supervisor: respawn, stop 100, statusAll 500, memory', () => benchSupervisor(20), supervisorRows);
   await scenario('history', '8', 'event log: crash loop, history p99, reconciler pass', () => benchHistory(3), historyRows);
   await scenario('sse', '9', 'memory and liveness with 10 non-reading /api/events clients over 200k events', () => benchSse(200_000, 10, 5), sseRows);
+  await scenario('pgFailover', '10', 'PostgreSQL lock: kill -9 failover to a standby x5, heartbeat cost', () => benchPgFailover(5), (r) =>
+    pgFailoverRows(r, recovery),
+  );
 
   const durationSec = Math.round((performance.now() - started) / 100) / 10;
   console.log(`\n${renderTable(rows)}\n`);

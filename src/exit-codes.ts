@@ -13,4 +13,6 @@ export const EXIT = {
   lockCompromised: 5,
   /** The data directory, PID file path or database cannot be used. */
   dataDirUnusable: 6,
+  /** The lock database (LOCK_DATABASE_URL) cannot be reached or used at start. */
+  lockDatabaseUnusable: 7,
 } as const;

@@ -1,3 +1,5 @@
+import { EnvValidationError } from '../config/env.validation.js';
+import { resolveSettings } from '../config/settings.js';
 import { bootstrapOptionProblems, bootstrapOverrides, platformOf, type BootstrapOptions } from './bootstrap-options.js';
 
 const module = () => ({});
@@ -35,5 +37,21 @@ describe('bootstrap options', () => {
     expect(overrides).toContainEqual({ variable: 'PORT', label: 'bootstrap option port', value: 8080 });
     expect(overrides).toContainEqual({ variable: 'DATA_DIR', label: 'bootstrap option dataDir', value: '/var/lib/app' });
     expect(overrides.find((o) => o.variable === 'HOST')?.value).toBeUndefined();
+  });
+
+  it('takes the lock settings as options, and names the option in a problem', () => {
+    const url = 'postgres://app@db.internal/app';
+    const settings = resolveSettings({}, bootstrapOverrides({ module, lockBackend: 'postgres', lockDatabaseUrl: url, lockKey: 'orders', lockStandby: true }), '/srv');
+
+    expect(settings).toMatchObject({ LOCK_BACKEND: 'postgres', LOCK_DATABASE_URL: url, LOCK_KEY: 'orders', LOCK_STANDBY: true, LOCK_HEARTBEAT_MS: 500 });
+    expect(() => resolveSettings({}, bootstrapOverrides({ module, lockBackend: 'postgres', lockHeartbeatMs: 5 }), '/srv')).toThrow(
+      expect.objectContaining({
+        constructor: EnvValidationError,
+        problems: [
+          'LOCK_DATABASE_URL must be set when bootstrap option lockBackend is postgres (e.g. postgres://user@db-host:5432/app)',
+          'bootstrap option lockHeartbeatMs="5" must be a whole number from 100 to 10000',
+        ],
+      }),
+    );
   });
 });

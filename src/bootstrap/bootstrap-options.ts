@@ -32,6 +32,16 @@ export interface BootstrapOptions {
   readonly allowedHosts?: readonly string[];
   /** Whole graceful shutdown deadline in ms (`SHUTDOWN_TIMEOUT_MS`). @default 5000 */
   readonly shutdownTimeoutMs?: number;
+  /** Where the one-active-instance lock lives (`LOCK_BACKEND`): the data directory alone, or also PostgreSQL. @default 'file' */
+  readonly lockBackend?: 'file' | 'postgres';
+  /** PostgreSQL URL of the lock (`LOCK_DATABASE_URL`), needed for `lockBackend: 'postgres'`. A secret: never echoed, never passed to agents. */
+  readonly lockDatabaseUrl?: string;
+  /** The name every host of one deployment shares (`LOCK_KEY`). @default 'procguard' */
+  readonly lockKey?: string;
+  /** Wait as a standby while another host is active, instead of exiting 3 (`LOCK_STANDBY`). @default false */
+  readonly lockStandby?: boolean;
+  /** Heartbeat period of the lock's connection, and each heartbeat's timeout, in ms (`LOCK_HEARTBEAT_MS`). @default 500 */
+  readonly lockHeartbeatMs?: number;
   /** Where settings are read from. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
   /** Runs on the created app before it listens (pipes, CORS, Swagger, …). */
@@ -52,12 +62,18 @@ export function bootstrapOverrides(options: BootstrapOptions): SettingOverride[]
     option('host', 'HOST'),
     option('allowedHosts', 'ALLOWED_HOSTS'),
     option('shutdownTimeoutMs', 'SHUTDOWN_TIMEOUT_MS'),
+    option('lockBackend', 'LOCK_BACKEND'),
+    option('lockDatabaseUrl', 'LOCK_DATABASE_URL'),
+    option('lockKey', 'LOCK_KEY'),
+    option('lockStandby', 'LOCK_STANDBY'),
+    option('lockHeartbeatMs', 'LOCK_HEARTBEAT_MS'),
   ];
 }
 
 const KNOWN: readonly string[] = [
   'module', 'exportName', 'platform', 'globalPrefix', 'dataDir', 'pidFile', 'port', 'host',
-  'allowedHosts', 'shutdownTimeoutMs', 'env', 'configure',
+  'allowedHosts', 'shutdownTimeoutMs', 'lockBackend', 'lockDatabaseUrl', 'lockKey', 'lockStandby',
+  'lockHeartbeatMs', 'env', 'configure',
 ];
 
 /** Problems with the options that are not settings (each names the option). */

@@ -1,6 +1,7 @@
 import { EnvValidationError } from '../config/env.validation.js';
 import { resolveSettings, type ProcguardSettings } from '../config/settings.js';
 import { EXIT } from '../exit-codes.js';
+import { ClusterLockLostError } from '../lifecycle/domain/lifecycle.errors.js';
 import { lastDeclaration } from '../module/module-declaration.js';
 import { setProcguardContext, type ProcguardContext } from '../module/procguard-context.js';
 import { moduleOverrides, ProcguardOptionsError } from '../module/procguard-module.options.js';
@@ -36,7 +37,8 @@ const isConfigMistake = (error: unknown): error is Error =>
  *
  * 1. validates the options and environment (exit 2 naming each problem);
  * 2. takes the instance lock with nothing of Nest loaded, or prints who holds it and
- *    exits 3 (6 for an unusable data directory);
+ *    exits 3 (6 for an unusable data directory, 7 for an unusable lock database); with
+ *    LOCK_STANDBY a host that finds another active waits, started but without agents;
  * 3. only then calls `options.module()` to load the host's root module, checks the
  *    module's settings and process config (exit 2), creates the app on the chosen
  *    platform and listens (exit 4 if the port is taken), and starts the agents;
@@ -98,6 +100,8 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
 
   held = await acquireOrExit(settings, 'server', (level, message) => log(level, message), (error) => {
     log('error', `${error.message}. This instance can no longer be sure it is alone; shutting down.`);
+    // Another host may already be active: its agents must not overlap ours for a drain's length.
+    if (error instanceof ClusterLockLostError) emergencyStop?.();
     exitCode = EXIT.lockCompromised;
     shutdown.trigger('lock compromised');
   });
@@ -149,7 +153,6 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
       configure: options.configure,
       settings,
     });
-    reload = () => server.lifecycle.reload();
     emergencyStop = () => server.lifecycle.emergencyStop();
     shutdown.attach(async (reason) => {
       const report = await server.lifecycle.shutdown(reason, settings.SHUTDOWN_TIMEOUT_MS);
@@ -158,7 +161,12 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
     log('log', `Listening on http://${settings.HOST}:${settings.PORT} (health: ${server.healthPath ?? 'off'}, on ${platform}), data in ${settings.DATA_DIR}`);
     // Agents start only now that the port is ours and a signal during boot has
     // begun shutdown (attach ran it): then startup() starts nothing.
-    server.lifecycle.startup().catch((error: Error) => {
+    // A standby (LOCK_STANDBY) serves health but starts its agents only once it holds the shared lock.
+    lock.whenActive.then(() => {
+      // A standby's SIGHUP is ignored: a reload would apply (start) the process config.
+      reload = () => server.lifecycle.reload();
+      return server.lifecycle.startup();
+    }).catch((error: Error) => {
       log('error', `Start-up failed: ${error.message}`);
       exitCode = EXIT.failure;
       shutdown.trigger('start-up failed');

@@ -1,6 +1,7 @@
 import { EnvValidationError, validateEnv, type AppEnv } from '../config/env.validation.js';
 import { EXIT } from '../exit-codes.js';
-import { DataDirectoryError, InstanceAlreadyRunningError } from '../lifecycle/domain/lifecycle.errors.js';
+import { ClusterLockHeldError, DataDirectoryError, InstanceAlreadyRunningError, LockDatabaseError } from '../lifecycle/domain/lifecycle.errors.js';
+import { formatClusterRefusal } from '../lifecycle/presentation/cluster-refusal-message.js';
 import type { LockRole } from '../lifecycle/domain/process-lock.value-object.js';
 import { formatRefusal } from '../lifecycle/presentation/refusal-message.js';
 import { acquireInstanceLock, type HeldInstanceLock } from './instance-guard.js';
@@ -19,11 +20,11 @@ export function parseEnvOrExit(): AppEnv {
   }
 }
 
-/** The instance lock, or the refusal on stderr and exit code 3 (6 for an unusable data directory). */
+/** The instance lock, or the refusal on stderr and exit code 3 (6 for an unusable data directory, 7 for an unusable lock database). */
 export async function acquireOrExit(
   env: AppEnv,
   role: LockRole,
-  log: (level: 'warn' | 'error', message: string) => void,
+  log: (level: 'log' | 'warn' | 'error', message: string) => void,
   onCompromised: (error: Error) => void,
 ): Promise<HeldInstanceLock> {
   try {
@@ -32,6 +33,14 @@ export async function acquireOrExit(
     if (error instanceof InstanceAlreadyRunningError) {
       console.error(formatRefusal(error, { dataDir: env.DATA_DIR, pidFilePath: env.PID_FILE_PATH, now: new Date() }));
       process.exit(EXIT.alreadyRunning);
+    }
+    if (error instanceof ClusterLockHeldError) {
+      console.error(formatClusterRefusal(error, new Date()));
+      process.exit(EXIT.alreadyRunning);
+    }
+    if (error instanceof LockDatabaseError) {
+      console.error(`procguard: ${error.message}`);
+      process.exit(EXIT.lockDatabaseUnusable);
     }
     if (error instanceof DataDirectoryError) {
       console.error(`procguard: ${error.message}`);

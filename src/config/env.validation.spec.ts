@@ -38,6 +38,11 @@ describe('validateEnv', () => {
         SSE_MAX_STREAMS: 32,
         SSE_SLOW_CLIENT_TIMEOUT_MS: 30000,
         ALLOWED_HOSTS: [],
+        LOCK_BACKEND: 'file',
+        LOCK_DATABASE_URL: null,
+        LOCK_KEY: 'procguard',
+        LOCK_STANDBY: false,
+        LOCK_HEARTBEAT_MS: 500,
       });
     });
 
@@ -246,6 +251,52 @@ describe('validateEnv', () => {
           expect.stringMatching(/^DATA_DIR /),
         ]),
       );
+    });
+  });
+
+  describe('the lock backend variables', () => {
+    const URL_WITH_SECRET = 'postgres://app:s3cret-pw@db.internal:5432/app';
+
+    it('reads the postgres backend, its URL, key, standby and heartbeat', () => {
+      const env = validateEnv(
+        { LOCK_BACKEND: 'postgres', LOCK_DATABASE_URL: URL_WITH_SECRET, LOCK_KEY: 'orders-prod', LOCK_STANDBY: 'true', LOCK_HEARTBEAT_MS: '250' },
+        CWD,
+      );
+
+      expect(env).toMatchObject({
+        LOCK_BACKEND: 'postgres',
+        LOCK_DATABASE_URL: URL_WITH_SECRET,
+        LOCK_KEY: 'orders-prod',
+        LOCK_STANDBY: true,
+        LOCK_HEARTBEAT_MS: 250,
+      });
+    });
+
+    it('names each wrong variable and its reason', () => {
+      expect(problemsOf({ LOCK_BACKEND: 'redis', LOCK_STANDBY: 'yes', LOCK_HEARTBEAT_MS: '5', LOCK_KEY: 'a\nb' })).toEqual([
+        'LOCK_BACKEND="redis" must be file or postgres',
+        'LOCK_KEY must be at most 200 characters with no control characters',
+        'LOCK_STANDBY="yes" must be true or false',
+        'LOCK_HEARTBEAT_MS="5" must be a whole number from 100 to 10000',
+      ]);
+    });
+
+    it('requires LOCK_DATABASE_URL for the postgres backend, and standby needs that backend', () => {
+      expect(problemsOf({ LOCK_BACKEND: 'postgres' })).toEqual([
+        'LOCK_DATABASE_URL must be set when LOCK_BACKEND is postgres (e.g. postgres://user@db-host:5432/app)',
+      ]);
+      expect(problemsOf({ LOCK_STANDBY: 'true' })).toEqual([
+        "LOCK_STANDBY needs LOCK_BACKEND postgres: a standby waits for another host's lock",
+      ]);
+    });
+
+    it('rejects a URL that is not postgres without quoting it (it may hold a password)', () => {
+      for (const bad of ['mysql://u:s3cret-pw@h/db', 'not a url s3cret-pw', 'postgres:///s3cret-pw']) {
+        const problems = problemsOf({ LOCK_BACKEND: 'postgres', LOCK_DATABASE_URL: bad });
+
+        expect(problems).toEqual(['LOCK_DATABASE_URL must be a postgres:// or postgresql:// URL']);
+        expect(problems.join('')).not.toContain('s3cret-pw');
+      }
     });
   });
 });

@@ -34,7 +34,19 @@ export interface AppEnv {
   readonly SSE_SLOW_CLIENT_TIMEOUT_MS: number;
   /** `Host` values accepted besides the defaults (see README); `*` turns the check off. */
   readonly ALLOWED_HOSTS: readonly string[];
+  /** Where the one-active-instance lock lives: the data directory's file lock alone, or also PostgreSQL. */
+  readonly LOCK_BACKEND: LockBackend;
+  /** PostgreSQL connection string of the lock (postgres backend only); a secret, never echoed. */
+  readonly LOCK_DATABASE_URL: string | null;
+  /** The name every host of one deployment shares; the advisory key is derived from it. */
+  readonly LOCK_KEY: string;
+  /** Wait as a standby when another host holds the lock, instead of exiting 3. */
+  readonly LOCK_STANDBY: boolean;
+  /** Heartbeat period of the lock's connection, and the timeout of each heartbeat. */
+  readonly LOCK_HEARTBEAT_MS: number;
 }
+
+export type LockBackend = 'file' | 'postgres';
 
 /** Thrown with every problem at once, each naming the variable and the reason. */
 export class EnvValidationError extends Error {
@@ -108,9 +120,63 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd(), label: Settin
     SSE_MAX_STREAMS: int('SSE_MAX_STREAMS', 32, 1, 10_000),
     SSE_SLOW_CLIENT_TIMEOUT_MS: int('SSE_SLOW_CLIENT_TIMEOUT_MS', 30_000, 100, 600_000),
     ALLOWED_HOSTS: hostList(text('ALLOWED_HOSTS'), problems, label('ALLOWED_HOSTS')),
+    ...lockSettings(text, int, problems, label),
   };
   if (problems.length > 0) throw new EnvValidationError(problems);
   return env;
+}
+
+type LockSettings = Pick<AppEnv, 'LOCK_BACKEND' | 'LOCK_DATABASE_URL' | 'LOCK_KEY' | 'LOCK_STANDBY' | 'LOCK_HEARTBEAT_MS'>;
+
+function lockSettings(
+  text: (name: string) => string | undefined,
+  int: (name: string, fallback: number, min: number, max: number) => number,
+  problems: string[],
+  label: SettingLabel,
+): LockSettings {
+  const backend = text('LOCK_BACKEND') ?? 'file';
+  if (backend !== 'file' && backend !== 'postgres') {
+    problems.push(`${label('LOCK_BACKEND')}="${backend.slice(0, 80)}" must be file or postgres`);
+  }
+  const url = text('LOCK_DATABASE_URL') ?? null;
+  if (backend === 'postgres' && url === null) {
+    problems.push(`${label('LOCK_DATABASE_URL')} must be set when ${label('LOCK_BACKEND')} is postgres (e.g. postgres://user@db-host:5432/app)`);
+  }
+  // The URL may carry a password: its problems never quote it.
+  if (url !== null && !isPostgresUrl(url)) {
+    problems.push(`${label('LOCK_DATABASE_URL')} must be a postgres:// or postgresql:// URL`);
+  }
+  const key = text('LOCK_KEY') ?? DEFAULT_LOCK_KEY;
+  if (key.length > 200 || [...key].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
+    problems.push(`${label('LOCK_KEY')} must be at most 200 characters with no control characters`);
+  }
+  const standby = text('LOCK_STANDBY') ?? 'false';
+  if (!['true', 'false', '1', '0'].includes(standby)) {
+    problems.push(`${label('LOCK_STANDBY')}="${standby.slice(0, 80)}" must be true or false`);
+  }
+  const LOCK_STANDBY = standby === 'true' || standby === '1';
+  if (LOCK_STANDBY && backend !== 'postgres') {
+    problems.push(`${label('LOCK_STANDBY')} needs ${label('LOCK_BACKEND')} postgres: a standby waits for another host's lock`);
+  }
+  return {
+    LOCK_BACKEND: backend === 'postgres' ? 'postgres' : 'file',
+    LOCK_DATABASE_URL: url,
+    LOCK_KEY: key,
+    LOCK_STANDBY,
+    LOCK_HEARTBEAT_MS: int('LOCK_HEARTBEAT_MS', 500, 100, 10_000),
+  };
+}
+
+/** LOCK_KEY when unset: advisory locks are per database, so by default every procguard of one database shares one lock. */
+export const DEFAULT_LOCK_KEY = 'procguard';
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 const MIN_TOKEN_LENGTH = 16;

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/common';
 import { SETTINGS, type ProcguardSettings } from '../config/settings.js';
 import { procguardContext } from '../module/procguard-context.js';
-import { AGENT_STATS, FILE_SYSTEM, INSTANCE_ID, STORAGE_HEALTH } from '../lifecycle/application/lifecycle.tokens.js';
+import { AGENT_STATS, FILE_SYSTEM, INSTANCE_ID, INSTANCE_LOCK_MANAGER, STORAGE_HEALTH } from '../lifecycle/application/lifecycle.tokens.js';
+import type { IInstanceLockManager } from '../lifecycle/application/ports/instance-lock-manager.port.js';
 import type { IStorageHealth } from '../lifecycle/application/ports/storage-health.port.js';
 import type { IFileSystem } from '../lifecycle/application/ports/file-system.port.js';
 import { ProcessUtils } from '../lifecycle/infrastructure/process-utils.js';
@@ -53,8 +54,9 @@ const providers: Provider[] = [
     },
     {
       provide: PROCESS_LAUNCHER,
-      inject: [OWNER],
-      useFactory: (owner: Omit<OwnerMarker, 'name'>) => new NodeProcessLauncher(new ProcessUtils(), { owner }),
+      inject: [OWNER, INSTANCE_LOCK_MANAGER],
+      useFactory: (owner: Omit<OwnerMarker, 'name'>, lock: IInstanceLockManager) =>
+        new NodeProcessLauncher(new ProcessUtils(), { owner, refusal: () => standbyRefusal(lock) }),
     },
     {
       provide: STRAY_PROCESS_FINDER,
@@ -142,4 +144,11 @@ export class SupervisorModule {
       exports: [ProcessManager, AGENT_STATS],
     };
   }
+}
+
+/** A host that does not hold the shared lock (a standby, or one that lost it) starts no agent. */
+function standbyRefusal(lock: IInstanceLockManager): string | null {
+  const status = lock.status?.();
+  if (!status || status.role === 'active') return null;
+  return `this host is ${status.role === 'standby' ? 'a standby' : 'no longer active'} for the lock "${status.key}": it starts no agent`;
 }

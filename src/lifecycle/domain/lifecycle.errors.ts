@@ -1,4 +1,5 @@
 import type { ProcessLock } from './process-lock.value-object.js';
+import type { ClusterLockHolder } from './cluster-lock-holder.js';
 
 /** Base of every lifecycle error: a stable `code` callers can switch on. */
 export abstract class LifecycleError extends Error {
@@ -48,4 +49,27 @@ export class InvalidStateTransitionError extends LifecycleError {
 /** The data directory or one of the files in it cannot be used. */
 export class DataDirectoryError extends LifecycleError {
   readonly code = 'DATA_DIRECTORY_UNUSABLE';
+}
+
+/** Another host of the deployment holds the shared lock (LOCK_KEY). */
+export class ClusterLockHeldError extends LifecycleError {
+  readonly code = 'CLUSTER_LOCK_HELD';
+  constructor(
+    readonly lockKey: string,
+    readonly holder: ClusterLockHolder | null,
+  ) {
+    super(
+      holder
+        ? `Another instance (${holder.hostname} PID ${holder.pid}) holds the lock "${lockKey}"`
+        : `Another instance holds the lock "${lockKey}" (its record is not published yet)`,
+    );
+  }
+}
+
+/** The shared lock's session ended or stopped answering while this instance was active. */
+export class ClusterLockLostError extends LockCompromisedError {}
+
+/** The lock's database cannot be reached or used at start. */
+export class LockDatabaseError extends LifecycleError {
+  readonly code = 'LOCK_DATABASE_UNUSABLE';
 }

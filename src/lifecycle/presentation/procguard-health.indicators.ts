@@ -3,8 +3,9 @@ import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/term
 import { SETTINGS, type ProcguardSettings } from '../../config/settings.js';
 import { DATABASE, type IDatabase } from '../../persistence/application/database.port.js';
 import { ApplicationLifecycleService } from '../application/application-lifecycle.service.js';
-import { AGENT_STATS, STORAGE_HEALTH } from '../application/lifecycle.tokens.js';
+import { AGENT_STATS, INSTANCE_LOCK_MANAGER, STORAGE_HEALTH } from '../application/lifecycle.tokens.js';
 import type { IAgentStats } from '../application/ports/agent-stats.port.js';
+import type { IInstanceLockManager } from '../application/ports/instance-lock-manager.port.js';
 import type { IStorageHealth } from '../application/ports/storage-health.port.js';
 
 type Check = () => HealthIndicatorResult;
@@ -25,6 +26,7 @@ export class ProcguardHealthIndicators {
     @Inject(SETTINGS) settings: ProcguardSettings,
     @Optional() @Inject(DATABASE) private readonly db: IDatabase | null = null,
     @Optional() @Inject(AGENT_STATS) private readonly agentStats: IAgentStats | null = null,
+    @Optional() @Inject(INSTANCE_LOCK_MANAGER) private readonly lockManager: IInstanceLockManager | null = null,
   ) {
     this.required = settings.READY_REQUIRES;
   }
@@ -68,6 +70,17 @@ export class ProcguardHealthIndicators {
     return problems.length > 0 ? session.degraded({ problems }) : session.up();
   }
 
+  /**
+   * The lock shared by several hosts (LOCK_BACKEND=postgres): up while this instance
+   * holds it; down as a standby or once lost, naming who is active. Absent for the file lock.
+   */
+  lock(key = 'lock'): HealthIndicatorResult {
+    const session = this.indicators.check(key);
+    const status = this.lockManager?.status?.();
+    if (!status) return session.up({ backend: 'file', role: 'active' });
+    return status.role === 'active' ? session.up({ ...status }) : session.down({ ...status });
+  }
+
   /** The indicators that apply to the features this app has, for its `/health`. */
   all(): Check[] {
     return [
@@ -75,6 +88,7 @@ export class ProcguardHealthIndicators {
       ...(this.db ? [() => this.database()] : []),
       ...(this.agentStats ? [() => this.agents()] : []),
       () => this.storage(),
+      ...(this.lockManager?.status ? [() => this.lock()] : []),
     ];
   }
 

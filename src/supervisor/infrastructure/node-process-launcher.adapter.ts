@@ -18,7 +18,10 @@ import { READY_CHANNEL_FD, readReadyMessages } from './ready-message.reader.js';
  * Variables of the backend that children must never inherit. NODE_CHANNEL_*: a backend started
  * with an IPC channel would otherwise make every Node child open its fd 3 (the lifeline) as one.
  */
-const PRIVATE_ENV = ['API_TOKEN', 'PROCGUARD_DEV_SESSION', 'NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE'];
+const PRIVATE_ENV = ['API_TOKEN', 'PROCGUARD_DEV_SESSION', 'LOCK_DATABASE_URL', 'NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE'];
+
+/** The shared lock's fencing token (bootstrap/instance-guard.ts sets it); a spec can neither forge nor drop it. */
+const FENCING_TOKEN_VARIABLE = 'PROCGUARD_FENCING_TOKEN';
 
 /** How long one /proc scan answers `groupAlive` for every group (see liveGroups). */
 const GROUP_SCAN_TTL_MS = 5;
@@ -42,6 +45,8 @@ export interface LauncherOptions {
   /** Marks every child (PROCGUARD_OWNER) so a later backend can prove it is ours. */
   readonly owner?: Omit<OwnerMarker, 'name'>;
   readonly baseEnv?: NodeJS.ProcessEnv;
+  /** Why nothing may be launched now (a standby of the shared lock), or null. Checked on every launch. */
+  readonly refusal?: () => string | null;
 }
 
 /**
@@ -69,9 +74,12 @@ export class NodeProcessLauncher implements IProcessLauncher {
   }
 
   async launch(request: LaunchRequest): Promise<ChildHandle> {
+    // The one place every start passes (API, host service, reload, restart policy).
+    const refused = this.options.refusal?.();
+    if (refused) throw new LaunchError(`${request.command}: ${refused}`);
     const env = this.envFor(request);
-    const refused = request.shell ? null : existsSync(request.cwd) ? cannotExecute(request.command, request.cwd, env.PATH) : 'ENOENT';
-    if (refused) throw launchError(request, refused);
+    const unusable = request.shell ? null : existsSync(request.cwd) ? cannotExecute(request.command, request.cwd, env.PATH) : 'ENOENT';
+    if (unusable) throw launchError(request, unusable);
     const child = spawn(WRAPPER_SHELL, wrapperArgs(request.command, request.args, request.shell), {
       cwd: request.cwd,
       env,
@@ -228,6 +236,9 @@ export class NodeProcessLauncher implements IProcessLauncher {
     }
     // Set last: neither the backend's own environment nor a spec may forge or drop it.
     delete env[OWNER_VARIABLE];
+    delete env[FENCING_TOKEN_VARIABLE];
+    const fencingToken = this.baseEnv[FENCING_TOKEN_VARIABLE];
+    if (fencingToken) env[FENCING_TOKEN_VARIABLE] = fencingToken;
     if (this.options.owner) env[OWNER_VARIABLE] = formatMarker({ ...this.options.owner, name: request.name });
     return env;
   }

@@ -1,3 +1,4 @@
+import type { ClusterLockHolder } from '../../domain/cluster-lock-holder.js';
 import type { LockRole, ProcessLock } from '../../domain/process-lock.value-object.js';
 
 export interface LockRequest {
@@ -38,4 +39,22 @@ export interface IInstanceLockManager {
   cleanupStaleLock(): Promise<boolean>;
   /** Signals the holder recorded in the PID file, never a process that merely reuses its PID. */
   terminateProcess(pid: number, options?: { signal?: NodeJS.Signals; timeoutMs?: number }): Promise<TerminateOutcome>;
+  /** The shared lock's state, for the health `lock` indicator; absent for the file lock alone. */
+  status?(): LockStatus;
+  /** Resolves once this instance may act (at once unless it waits as a standby). */
+  whenActive?(): Promise<void>;
+}
+
+/** What health shows of a lock shared by several hosts. Nothing secret (no URL). */
+export interface LockStatus {
+  readonly backend: 'postgres';
+  readonly key: string;
+  /** `lost`: it was active and its session ended; it is shutting down. */
+  readonly role: 'active' | 'standby' | 'lost';
+  /** This instance's token while active; null otherwise. */
+  readonly fencingToken: string | null;
+  /** Who is active, as published (this instance while active). */
+  readonly holder: ClusterLockHolder | null;
+  /** When the lock's connection last answered a heartbeat or poll (ISO 8601). */
+  readonly lastHeartbeatAt: string | null;
 }
