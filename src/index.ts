@@ -39,5 +39,12 @@ export type { ProcessLock } from './lifecycle/domain/process-lock.value-object.j
 export { ProcguardOptionsError } from './module/procguard-module.options.js';
 export { ProcguardNotBootstrappedError } from './module/procguard-context.js';
 export { EnvValidationError } from './config/env.validation.js';
-export { InstanceAlreadyRunningError, DataDirectoryError, LockCompromisedError } from './lifecycle/domain/lifecycle.errors.js';
+export {
+  InstanceAlreadyRunningError,
+  DataDirectoryError,
+  LockCompromisedError,
+  ClusterLockHeldError,
+  ClusterLockLostError,
+  LockDatabaseError,
+} from './lifecycle/domain/lifecycle.errors.js';
 export { UnknownProcessError, ProcessBusyError, LaunchError, InvalidProcessConfigError } from './supervisor/domain/supervisor.errors.js';
