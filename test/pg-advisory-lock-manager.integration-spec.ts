@@ -47,6 +47,20 @@ function manager(key: string, options: { standby?: boolean; tokens?: string[] } 
 const request = (onCompromised: (error: Error) => void = () => undefined) => ({ port: 3000, host: '127.0.0.1', role: 'server' as const, onCompromised });
 
 describe('PgAdvisoryLockManager (real PostgreSQL)', () => {
+  it('gives the lock to exactly one of three hosts that race for it, in each of 20 trials', async () => {
+    // The full-server version (test/pg-lock.e2e-spec.ts) runs 5 trials: three whole backends each.
+    for (let trial = 0; trial < 20; trial++) {
+      const key = uniqueKey();
+      const results = await Promise.allSettled([0, 1, 2].map(() => manager(key).acquireLock(request())));
+
+      const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(refused).toHaveLength(2);
+      for (const reason of refused) expect(reason).toBeInstanceOf(ClusterLockHeldError);
+      await Promise.all(held.splice(0).map((m) => m.releaseLock()));
+    }
+  }, 120_000);
+
   it('gives the lock to one, refuses the next naming it, and hands it on with the next token after release', async () => {
     const key = uniqueKey();
     const tokens: string[] = [];
