@@ -353,8 +353,10 @@ describe('PM2 ecosystem files', () => {
       const [evaluator, grandchild] = (await waitFor(() => (existsSync(pids) ? readFileSync(pids, 'utf8') : ''), 'the evaluation to start', 30_000)).split(' ').map(Number);
 
       proc.child.kill('SIGTERM');
+      const firstAt = Date.now();
       await waitFor(() => proc.output().includes('SIGTERM received'), 'the first SIGTERM to be logged', 30_000);
-      await new Promise((resolve) => setTimeout(resolve, 1200));
+      // A second signal forces only once the 1 s repeat window has passed (ShutdownOnSignal).
+      await waitFor(() => Date.now() - firstAt > 1200, 'the repeat window to pass', 5000);
       proc.child.kill('SIGTERM');
       const exit = await waitExit(proc, 30_000);
 
