@@ -105,7 +105,7 @@ describe('the example host, installed from the tarball', () => {
     expect(isAlive(second)).toBe(true);
   });
 
-  it('refuses a second start before its AppModule (or any of Nest) is loaded', async () => {
+  it('refuses a second start before its AppModule (or any of Nest, SQLite, the config parsers) is loaded', async () => {
     const dataDir = tempDir();
     const port = await freePort();
     const app = startHost(dataDir, port);
@@ -118,7 +118,7 @@ describe('the example host, installed from the tarball', () => {
     expect(second.output()).toMatch(new RegExp(`PID\\s+${app.pid}\\b`));
     const loaded = readFileSync(imports, 'utf8').split('\n').filter(Boolean);
     expect(loaded.some((url) => url.endsWith('/node_modules/procguard/dist/bootstrap-entry.js'))).toBe(true);
-    expect(loaded.filter((url) => url.includes('/app.module.js') || url.includes('/@nestjs/'))).toEqual([]);
+    expect(loaded.filter((url) => url.includes('/app.module.js') || /\/node_modules\/(@nestjs|better-sqlite3|yaml|pg)\//.test(url))).toEqual([]);
     expect(readPidFile(dataDir).pid).toBe(app.pid);
   });
 

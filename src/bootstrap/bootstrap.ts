@@ -11,7 +11,7 @@ import type { HeldInstanceLock } from './instance-guard.js';
 import { loadRootModule, RootModuleNotFoundError } from './load-root-module.js';
 import { ShutdownOnSignal } from './shutdown-on-signal.js';
 import { acquireOrExit } from './start-guard.js';
-import { StartupConfigError, startupConfigOrExit } from './startup-config.js';
+import { StartupConfigError } from './startup-config.errors.js';
 import { terminalHungUp } from './terminal-hangup.js';
 import { dropOutputToALostTerminal } from './terminal-output.js';
 
@@ -51,7 +51,9 @@ const isConfigMistake = (error: unknown): error is Error =>
  * @returns once the server listens; the process exits when it stops.
  */
 export async function bootstrap(options: BootstrapOptions): Promise<void> {
-  const env = options.env ?? process.env;
+  // One reading of the environment for the lock and the module alike: a host that loads a
+  // .env file from its AppModule would otherwise lock one data directory and use another.
+  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
   const overrides = bootstrapOverrides(options);
   const optionProblems = bootstrapOptionProblems(options, env);
   let settings: ProcguardSettings;
@@ -138,6 +140,8 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
     } catch (error) {
       return failStart(error);
     }
+    // Loaded only now: the config parsers, yaml and better-sqlite3 are not needed to refuse a duplicate.
+    const { startupConfigOrExit } = await import('./startup-config.js');
     const checked = await startupConfigOrExit(full, () => lock.lockManager.releaseLockSync(), (message) => log('warn', message), declaration.features);
     specs = { path: full.PROCESSES_CONFIG, specs: checked.specs };
   }

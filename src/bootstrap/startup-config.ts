@@ -1,5 +1,6 @@
 import type { AppEnv } from '../config/env.validation.js';
 import { EXIT } from '../exit-codes.js';
+import { StartupConfigError } from './startup-config.errors.js';
 import { databasePathProblem } from '../persistence/infrastructure/database-path.check.js';
 import type { ProcessSpec } from '../supervisor/domain/process-spec.js';
 import { undeclaredNames } from '../supervisor/domain/required-names.js';
@@ -22,14 +23,6 @@ export interface StartupFeatures {
 
 const ALL: StartupFeatures = { supervisor: true, database: true };
 
-/** A start-up configuration mistake of the user's; `message` lists each problem. */
-export class StartupConfigError extends Error {
-  readonly code = 'INVALID_CONFIGURATION';
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'StartupConfigError';
-  }
-}
 
 /**
  * Reads and checks the process config, READY_REQUIRES against it and DATABASE_PATH, with no

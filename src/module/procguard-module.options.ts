@@ -42,7 +42,7 @@ export interface ProcguardFeatures {
   readonly health?: boolean | 'indicators';
   /** `true`: agents from the process config and `/processes` routes; `'service'`: agents and {@link ProcguardSupervisor}, no routes. Needs `database`. */
   readonly supervisor?: boolean | 'service';
-  /** The event log: `/events` (SSE) and `/history`. Needs `database`. */
+  /** The agents' event log: `/events` (SSE) and `/history`. Needs `supervisor` and `database`; off by default when `supervisor` is. */
   readonly history?: boolean;
   /** The SQLite database (WAL) that keeps desired state and events. */
   readonly database?: boolean;
@@ -93,7 +93,10 @@ export function moduleOverrides(options: object): SettingOverride[] {
 
 /** Defaults applied; a feature that needs another that is off is refused by name. */
 export function resolveFeatures(given: ProcguardFeatures): ResolvedFeatures {
-  const features: ResolvedFeatures = { ...DEFAULT_FEATURES, ...stripUndefined(given) };
+  const explicit = stripUndefined(given);
+  // The history records the agents' events: without agents it is off unless asked for (and then refused).
+  const history = explicit.history ?? (explicit.supervisor === undefined ? DEFAULT_FEATURES.history : explicit.supervisor !== false);
+  const features: ResolvedFeatures = { ...DEFAULT_FEATURES, ...explicit, history };
   const problems: string[] = [];
   const allowed: Record<keyof ProcguardFeatures, readonly unknown[]> = {
     health: [true, false, 'indicators'],
@@ -105,6 +108,9 @@ export function resolveFeatures(given: ProcguardFeatures): ResolvedFeatures {
     if (!values.includes(features[name])) {
       problems.push(`ProcguardModule feature ${name}=${JSON.stringify(features[name])} must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`);
     }
+  }
+  if (features.history === true && features.supervisor === false) {
+    problems.push('ProcguardModule feature history needs supervisor (it records the agents\' events): set supervisor: true or history: false');
   }
   if (!features.database) {
     if (features.supervisor) problems.push('ProcguardModule feature supervisor needs database (it keeps desired state there): set database: true or supervisor: false');

@@ -128,9 +128,17 @@ describe('ProcguardModule', () => {
       expect(ref.get(ProcguardLifecycle).state).toBe('starting');
     });
 
+    it('with supervisor: false turns the history off too (it records the agents\' events)', async () => {
+      const ref = await compile([ProcguardModule.forRoot({ supervisor: false })]);
+
+      expect(controllersOf(ref)).toEqual(['health']);
+      expect(lastDeclaration()?.features).toEqual({ health: true, supervisor: false, history: false, database: true });
+    });
+
     it.each([
+      [{ supervisor: false, history: true }, /feature history needs supervisor/],
       [{ database: false }, /feature supervisor needs database[\s\S]*feature history needs database/],
-      [{ database: false, supervisor: false }, /feature history needs database/],
+      [{ database: false, supervisor: false, history: true }, /feature history needs supervisor[\s\S]*feature history needs database/],
       [{ health: 'yes' }, /feature health="yes" must be one of true, false, "indicators"/],
     ])('refuses %j, naming the feature', (features, message) => {
       expect(() => ProcguardModule.forRoot(features as never)).toThrow(message);
