@@ -105,6 +105,23 @@ export class ManagedProcess {
     return this.enqueue(() => this.doStart(reason));
   }
 
+  /**
+   * dependsOn: holds a stopped (or failed) instance in `waiting`, `reason` saying for what; a
+   * waiting one just gets the new reason. A live one is left alone. Never spawns.
+   */
+  hold(reason: string): Promise<ProcessStatus> {
+    return this.enqueue(() => {
+      const current = this.state.value;
+      if (!this.retired && (current === 'stopped' || current === 'failed' || current === 'waiting')) this.move('waiting', reason);
+      return this.status();
+    });
+  }
+
+  /** Starts the instance only if it is still `waiting` when its turn in the queue comes (a stop meanwhile wins). */
+  release(reason: string): Promise<ProcessStatus> {
+    return this.enqueue(async () => (this.state.value === 'waiting' ? this.doStart(reason) : this.status()));
+  }
+
   stop(timeoutMs = this.instance.spec.killTimeoutMs, reason = 'stop requested'): Promise<ProcessStatus> {
     return this.enqueue(() => this.doStop(reason, timeoutMs));
   }
