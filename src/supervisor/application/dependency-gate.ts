@@ -51,6 +51,11 @@ export class DependencyGate {
     this.waiting.delete(managed);
   }
 
+  /** An instance that moved to `waiting` by itself (its restart after backoff was held). */
+  track(managed: ManagedProcess): void {
+    if (managed.currentState === 'waiting') this.waiting.add(managed);
+  }
+
   /** Forgets every waiting instance (shutdown). */
   clear(): void {
     this.waiting.clear();
@@ -58,8 +63,13 @@ export class DependencyGate {
 
   /** `waiting for api (starting), db (db-2 failed)`, or null when every dependency runs. */
   blockerOf(managed: ManagedProcess): string | null {
+    return this.blockerFor(managed.instance.spec.dependsOn);
+  }
+
+  /** The same, for a list of spec names. */
+  blockerFor(dependsOn: readonly string[]): string | null {
     const parts: string[] = [];
-    for (const dep of managed.instance.spec.dependsOn) {
+    for (const dep of dependsOn) {
       const instances = this.instancesOf(dep);
       if (instances === null) continue;
       const notRunning = instances.filter((p) => p.currentState !== 'running');

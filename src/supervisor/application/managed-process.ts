@@ -31,6 +31,11 @@ export interface ManagedProcessDeps {
   readonly globalEnv: () => Readonly<Record<string, string>>;
   readonly emit: (event: ProcessEvent) => void;
   readonly now?: () => number;
+  /**
+   * dependsOn: what holds a restart after backoff (`waiting for db (failed)`), or null. A
+   * dependent whose dependency went down then waits instead of crash-looping against it.
+   */
+  readonly blockedBy?: () => string | null;
   /** How often max_memory_restart samples the group; MEMORY_SAMPLE_INTERVAL_MS unless given. */
   readonly memorySampleIntervalMs?: number;
 }
@@ -316,6 +321,11 @@ export class ManagedProcess {
           if (this.state.value !== 'backoff' || this.retired) return;
           this.backoffTimer = null;
           this.nextRestartAt = null;
+          const blocker = this.deps.blockedBy?.() ?? null;
+          if (blocker !== null) {
+            this.move('waiting', blocker);
+            return;
+          }
           this.restarts += 1;
           await this.spawn(`restart ${decision.attempt} after backoff`);
         });

@@ -309,6 +309,33 @@ describe('ProcessManager', () => {
       expect(launcher.requests.map((r) => r.name)).toEqual(['db', 'db', 'web']);
     });
 
+    it('holds a running dependent whose restart comes while its dependency is down, instead of crash-looping', async () => {
+      // Arrange: db (no probe, never restarted) and web both run.
+      const { launcher, manager, pidsOf } = setup([specOf({ name: 'db', autorestart: 'never' }), specOf({ name: 'web', dependsOn: ['db'] })]);
+      await manager.startAll();
+      await settle();
+      const [db, web] = launcher.children;
+
+      // Act: db exits; web, cut off, crashes; its backoff (100 ms) runs out.
+      db.exit(1);
+      await settle();
+      web.exit(1);
+      await jest.advanceTimersByTimeAsync(10_000);
+
+      // Assert
+      expect(manager.status('db').state).toBe('stopped');
+      expect(manager.status('web')).toMatchObject({ state: 'waiting', pid: null, reason: 'waiting for db (stopped)' });
+      expect(pidsOf('web')).toHaveLength(1);
+
+      // Act: an operator starts db.
+      await manager.operatorStart('db');
+      await settle();
+
+      // Assert: web follows.
+      expect(manager.status('web').state).toBe('running');
+      expect(pidsOf('web')).toHaveLength(2);
+    });
+
     it('does not start a waiting instance an operator stopped meanwhile', async () => {
       // Arrange
       const { launcher, manager } = setup(chain());

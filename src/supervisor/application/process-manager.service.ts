@@ -273,6 +273,7 @@ export class ProcessManager {
           ownerInstanceId: this.instanceId,
           globalEnv: () => this.globalEnv,
           emit: (event) => this.publish(event),
+          blockedBy: () => (this.closing ? null : this.gate.blockerFor(spec.dependsOn)),
         }),
       );
     }
@@ -288,7 +289,10 @@ export class ProcessManager {
         this.logger.error(`An event listener failed: ${(error as Error).message}`);
       }
     }
-    if (!this.closing) this.gate.recheck();
+    if (this.closing) return;
+    const managed = this.processes.get(event.name);
+    if (event.to === 'waiting' && managed) this.gate.track(managed);
+    this.gate.recheck();
   }
 
   private get(name: string): ManagedProcess {

@@ -14,7 +14,8 @@ const ALLOWED: Readonly<Record<ManagedState, readonly ManagedState[]>> = {
   starting: ['running', 'stopping', 'backoff', 'failed', 'stopped'],
   running: ['stopping', 'backoff', 'failed', 'stopped'],
   stopping: ['stopped', 'starting', 'backoff', 'failed'],
-  backoff: ['starting', 'stopped', 'failed'],
+  // backoff -> waiting: the delay ran out while a dependency (dependsOn) is not running.
+  backoff: ['starting', 'stopped', 'failed', 'waiting'],
   // failed -> waiting: started again (start-up, reload) while a dependency is not running.
   failed: ['starting', 'stopped', 'waiting'],
 };
