@@ -336,6 +336,27 @@ describe('ProcessManager', () => {
       expect(pidsOf('web')).toHaveLength(2);
     });
 
+    it('on a reload adding a dependent before its dependency in the file, declares the dependency first and waits for it', async () => {
+      // Arrange
+      const { launcher, manager } = setup([]);
+
+      // Act
+      const report = await manager.reload([specOf({ name: 'web', dependsOn: ['db'] }), specOf({ name: 'db', waitReady: { timeoutMs: 60_000 } })]);
+      await settle();
+
+      // Assert
+      expect(report.started).toEqual(['db', 'web']);
+      expect(manager.status('web')).toMatchObject({ state: 'waiting', reason: 'waiting for db (starting)' });
+      expect(launcher.requests.map((r) => r.name)).toEqual(['db']);
+
+      // Act
+      launcher.last.sendReady();
+      await settle();
+
+      // Assert
+      expect(launcher.requests.map((r) => r.name)).toEqual(['db', 'web']);
+    });
+
     it('does not start a waiting instance an operator stopped meanwhile', async () => {
       // Arrange
       const { launcher, manager } = setup(chain());

@@ -220,7 +220,8 @@ export class ProcessManager {
       await this.retireSpec(old, 'removed from the process config');
       report.stopped.push(name);
     }
-    for (const spec of specs) {
+    // Dependencies first: a dependent added before its dependency is declared would find nothing to wait for.
+    for (const spec of startOrder(specs)) {
       const old = this.specs.get(spec.name);
       if (old && sameSpec(old, spec)) {
         report.unchanged.push(spec.name);
@@ -308,6 +309,16 @@ export class ProcessManager {
 
   private matching(pattern: string): ManagedProcess[] {
     return [...this.processes.values()].filter((p) => matchesPattern(pattern, p.name));
+  }
+}
+
+/** Dependencies before their dependents, file order within a level (a cycle, never parsed: file order). */
+function startOrder(specs: readonly ProcessSpec[]): ProcessSpec[] {
+  try {
+    const byName = new Map(specs.map((spec) => [spec.name, spec]));
+    return dependencyLevels(specs).flatMap((level) => level.map((name) => byName.get(name)!));
+  } catch {
+    return [...specs];
   }
 }
 
