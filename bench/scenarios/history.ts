@@ -55,6 +55,7 @@ const crashing = (name: string, instances = 1): ProcessSpec => ({
   readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 3, startupGraceMs: 0 },
   waitReady: null,
   maxMemoryBytes: null,
+  dependsOn: [],
 });
 
 function stack(dir: string) {

@@ -821,4 +821,55 @@ describe('ManagedProcess', () => {
       expect(proc.status()).toMatchObject({ state: 'backoff', restarts: 0 });
     });
   });
+
+  describe('when held for its dependencies (dependsOn)', () => {
+    it('waits with no child, takes a new reason without an event, and starts on release', async () => {
+      // Arrange
+      const { launcher, moves, proc } = setup();
+
+      // Act
+      await proc.hold('waiting for db (starting)');
+      await proc.hold('waiting for db (backoff)');
+
+      // Assert
+      expect(proc.status()).toMatchObject({ state: 'waiting', pid: null, reason: 'waiting for db (backoff)' });
+      expect(moves()).toEqual(['stopped->waiting']);
+      expect(launcher.launchCount).toBe(0);
+
+      // Act
+      await proc.release('dependencies running: db');
+
+      // Assert
+      expect(moves()).toEqual(['stopped->waiting', 'waiting->starting', 'starting->running']);
+      expect(launcher.launchCount).toBe(1);
+    });
+
+    it('leaves a live instance alone, and a release of one no longer waiting starts nothing', async () => {
+      // Arrange
+      const { launcher, moves, proc } = setup();
+      await proc.start();
+
+      // Act
+      await proc.hold('waiting for db (starting)');
+      await proc.stop();
+      await proc.release('dependencies running: db');
+
+      // Assert
+      expect(moves()).toEqual(['stopped->starting', 'starting->running', 'running->stopping', 'stopping->stopped']);
+      expect(launcher.launchCount).toBe(1);
+    });
+
+    it('is stopped for good by retire, and a hold after it changes nothing', async () => {
+      // Arrange
+      const { proc } = setup();
+      await proc.hold('waiting for db (starting)');
+
+      // Act
+      await proc.retire('stop requested');
+      await proc.hold('waiting for db (stopped)');
+
+      // Assert
+      expect(proc.status()).toMatchObject({ state: 'stopped', reason: 'stop requested' });
+    });
+  });
 });

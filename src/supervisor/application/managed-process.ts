@@ -31,6 +31,11 @@ export interface ManagedProcessDeps {
   readonly globalEnv: () => Readonly<Record<string, string>>;
   readonly emit: (event: ProcessEvent) => void;
   readonly now?: () => number;
+  /**
+   * dependsOn: what holds a restart after backoff (`waiting for db (failed)`), or null. A
+   * dependent whose dependency went down then waits instead of crash-looping against it.
+   */
+  readonly blockedBy?: () => string | null;
   /** How often max_memory_restart samples the group; MEMORY_SAMPLE_INTERVAL_MS unless given. */
   readonly memorySampleIntervalMs?: number;
 }
@@ -103,6 +108,23 @@ export class ManagedProcess {
   /** Idempotent: a starting or running process just reports its status. */
   start(reason = 'start requested'): Promise<ProcessStatus> {
     return this.enqueue(() => this.doStart(reason));
+  }
+
+  /**
+   * dependsOn: holds a stopped (or failed) instance in `waiting`, `reason` saying for what; a
+   * waiting one just gets the new reason. A live one is left alone. Never spawns.
+   */
+  hold(reason: string): Promise<ProcessStatus> {
+    return this.enqueue(() => {
+      const current = this.state.value;
+      if (!this.retired && (current === 'stopped' || current === 'failed' || current === 'waiting')) this.move('waiting', reason);
+      return this.status();
+    });
+  }
+
+  /** Starts the instance only if it is still `waiting` when its turn in the queue comes (a stop meanwhile wins). */
+  release(reason: string): Promise<ProcessStatus> {
+    return this.enqueue(async () => (this.state.value === 'waiting' ? this.doStart(reason) : this.status()));
   }
 
   stop(timeoutMs = this.instance.spec.killTimeoutMs, reason = 'stop requested'): Promise<ProcessStatus> {
@@ -299,6 +321,11 @@ export class ManagedProcess {
           if (this.state.value !== 'backoff' || this.retired) return;
           this.backoffTimer = null;
           this.nextRestartAt = null;
+          const blocker = this.deps.blockedBy?.() ?? null;
+          if (blocker !== null) {
+            this.move('waiting', blocker);
+            return;
+          }
           this.restarts += 1;
           await this.spawn(`restart ${decision.attempt} after backoff`);
         });

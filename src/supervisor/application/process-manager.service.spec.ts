@@ -254,6 +254,167 @@ describe('ProcessManager', () => {
     });
   });
 
+  describe('when specs declare dependsOn', () => {
+    const chain = () => [
+      specOf({ name: 'db', waitReady: { timeoutMs: 60_000 } }),
+      specOf({ name: 'api', instances: 2, dependsOn: ['db'] }),
+      specOf({ name: 'web', dependsOn: ['api'] }),
+    ];
+
+    it('holds each dependent waiting, naming what it waits for, until every instance of its dependencies runs', async () => {
+      // Arrange
+      const { launcher, manager, pidsOf } = setup(chain());
+
+      // Act
+      await manager.startAll('*', { atStartup: true });
+      await settle();
+
+      // Assert: only db spawned; it is starting until it sends 'ready'.
+      expect(launcher.requests.map((r) => r.name)).toEqual(['db']);
+      expect(manager.status('api-1')).toMatchObject({ state: 'waiting', pid: null, reason: 'waiting for db (starting)' });
+      expect(manager.status('web')).toMatchObject({ state: 'waiting', reason: 'waiting for api (api-1 waiting, api-2 waiting)' });
+
+      // Act: db becomes ready.
+      launcher.last.sendReady();
+      await settle();
+
+      // Assert: api's instances (no probe: running once spawned), then web.
+      expect(launcher.requests.map((r) => r.name)).toEqual(['db', 'api-1', 'api-2', 'web']);
+      expect(states(manager.statusAll())).toEqual(['db:running', 'api-1:running', 'api-2:running', 'web:running']);
+      expect(pidsOf('web')).toHaveLength(1);
+    });
+
+    it('leaves the dependents waiting when a dependency fails, the reason saying so, and starts them once it runs again', async () => {
+      // Arrange: db dies before it is ready; with maxRestarts 0 it is failed at once.
+      const { launcher, manager } = setup([specOf({ name: 'db', waitReady: { timeoutMs: 60_000 }, maxRestarts: 0 }), specOf({ name: 'web', dependsOn: ['db'] })]);
+      await manager.startAll();
+      await settle();
+
+      // Act
+      launcher.last.exit(1);
+      await settle();
+
+      // Assert
+      expect(manager.status('db').state).toBe('failed');
+      expect(manager.status('web')).toMatchObject({ state: 'waiting', reason: 'waiting for db (failed)', restarts: 0 });
+      expect(launcher.requests.map((r) => r.name)).toEqual(['db']);
+
+      // Act: an operator starts db again and it gets ready.
+      await manager.operatorStart('db');
+      launcher.last.sendReady();
+      await settle();
+
+      // Assert
+      expect(manager.status('web').state).toBe('running');
+      expect(launcher.requests.map((r) => r.name)).toEqual(['db', 'db', 'web']);
+    });
+
+    it('holds a running dependent whose restart comes while its dependency is down, instead of crash-looping', async () => {
+      // Arrange: db (no probe, never restarted) and web both run.
+      const { launcher, manager, pidsOf } = setup([specOf({ name: 'db', autorestart: 'never' }), specOf({ name: 'web', dependsOn: ['db'] })]);
+      await manager.startAll();
+      await settle();
+      const [db, web] = launcher.children;
+
+      // Act: db exits; web, cut off, crashes; its backoff (100 ms) runs out.
+      db.exit(1);
+      await settle();
+      web.exit(1);
+      await jest.advanceTimersByTimeAsync(10_000);
+
+      // Assert
+      expect(manager.status('db').state).toBe('stopped');
+      expect(manager.status('web')).toMatchObject({ state: 'waiting', pid: null, reason: 'waiting for db (stopped)' });
+      expect(pidsOf('web')).toHaveLength(1);
+
+      // Act: an operator starts db.
+      await manager.operatorStart('db');
+      await settle();
+
+      // Assert: web follows.
+      expect(manager.status('web').state).toBe('running');
+      expect(pidsOf('web')).toHaveLength(2);
+    });
+
+    it('on a reload adding a dependent before its dependency in the file, declares the dependency first and waits for it', async () => {
+      // Arrange
+      const { launcher, manager } = setup([]);
+
+      // Act
+      const report = await manager.reload([specOf({ name: 'web', dependsOn: ['db'] }), specOf({ name: 'db', waitReady: { timeoutMs: 60_000 } })]);
+      await settle();
+
+      // Assert
+      expect(report.started).toEqual(['db', 'web']);
+      expect(manager.status('web')).toMatchObject({ state: 'waiting', reason: 'waiting for db (starting)' });
+      expect(launcher.requests.map((r) => r.name)).toEqual(['db']);
+
+      // Act
+      launcher.last.sendReady();
+      await settle();
+
+      // Assert
+      expect(launcher.requests.map((r) => r.name)).toEqual(['db', 'web']);
+    });
+
+    it('does not start a waiting instance an operator stopped meanwhile', async () => {
+      // Arrange
+      const { launcher, manager } = setup(chain());
+      await manager.startAll();
+      await settle();
+
+      // Act
+      await manager.operatorStop('web');
+      launcher.last.sendReady();
+      await settle();
+
+      // Assert
+      expect(manager.status('web').state).toBe('stopped');
+      expect(launcher.requests.map((r) => r.name)).toEqual(['db', 'api-1', 'api-2']);
+    });
+
+    it('stops dependents before their dependencies on shutdown, each level in parallel', async () => {
+      // Arrange: declared dependencies first, so a stop in declaration order would signal db first.
+      const { launcher, manager } = setup(chain());
+      await manager.startAll();
+      launcher.last.sendReady();
+      await settle();
+      const order: string[] = [];
+      manager.onEvent((event) => {
+        if (event.to === 'stopping' || event.to === 'stopped') order.push(`${event.name} ${event.to}`);
+      });
+
+      // Act
+      await manager.shutdown();
+
+      // Assert
+      expect(order).toEqual(['web stopping', 'web stopped', 'api-1 stopping', 'api-2 stopping', 'api-1 stopped', 'api-2 stopped', 'db stopping', 'db stopped']);
+    });
+
+    it('keeps the whole stop within the longest kill timeout, even when each level uses all of its own', async () => {
+      // Arrange: every child ignores SIGTERM; kill timeouts 1000 ms each, in two levels.
+      const { launcher, manager } = setup([specOf({ name: 'db' }), specOf({ name: 'web', dependsOn: ['db'] })]);
+      launcher.onLaunch = (child) => void child.ignore('SIGTERM');
+      await manager.startAll();
+      await settle();
+      const began = Date.now();
+      const stoppedAt = new Map<string, number>();
+      manager.onEvent((event) => {
+        if (event.to === 'stopped') stoppedAt.set(event.name, Date.parse(event.at) - began);
+      });
+
+      // Act
+      const done = manager.shutdown();
+      await jest.advanceTimersByTimeAsync(5000);
+      await done;
+
+      // Assert: web used the 1000 ms, so db got its SIGKILL right after its SIGTERM (one at a time would take 2000 ms).
+      expect(launcher.signals.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL', 'SIGTERM', 'SIGKILL']);
+      expect(stoppedAt.get('web')).toBeGreaterThanOrEqual(1000);
+      expect(stoppedAt.get('db')).toBeLessThan(1500);
+    });
+  });
+
   describe('when shut down', () => {
     it('stops every child', async () => {
       // Arrange

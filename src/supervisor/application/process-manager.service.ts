@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { INSTANCE_ID } from '../../lifecycle/application/lifecycle.tokens.js';
+import { dependencyLevels } from '../domain/dependency-order.js';
 import { matchesPattern } from '../domain/name-pattern.js';
 import { expandInstances, sameSpec, type ProcessSpec } from '../domain/process-spec.js';
 import { ProcessBusyError, UnknownProcessError } from '../domain/supervisor.errors.js';
+import { DependencyGate } from './dependency-gate.js';
 import { ManagedProcess, type ReconcileOutcome } from './managed-process.js';
 import type { IChildRegistry } from './ports/child-registry.port.js';
 import { DESIRED_STATE, InMemoryDesiredState, type Desired, type IDesiredStateStore } from './ports/desired-state.port.js';
@@ -34,6 +36,8 @@ export class ProcessManager {
   private reloads: Promise<unknown> = Promise.resolve();
   /** Set by shutdown: a reload under way stops at its next step, startAll starts nothing. */
   private closing = false;
+  /** dependsOn: instances held in `waiting` until their dependencies run. */
+  private readonly gate = new DependencyGate((specName) => (this.specs.has(specName) ? this.instancesOf(specName) : null));
 
   constructor(
     @Inject(PROCESS_LAUNCHER) private readonly launcher: IProcessLauncher,
@@ -75,6 +79,7 @@ export class ProcessManager {
   async operatorStop(name: string): Promise<ProcessStatus> {
     const managed = this.get(name);
     this.desired.set(name, 'stopped', 'operator');
+    this.gate.forget(managed);
     return managed.stop(undefined, 'stop requested by an operator');
   }
 
@@ -115,15 +120,20 @@ export class ProcessManager {
       if (manual) this.logger.log(`${p.name}: not started (autostart: false)`);
       return desired !== 'stopped' && !manual;
     });
-    return Promise.all(targets.map((p) => p.start()));
+    // An instance whose dependencies do not all run yet waits (see DependencyGate); startAll does not.
+    return Promise.all(targets.map((p) => this.gate.admit(p)));
   }
 
   async stop(name: string, timeoutMs?: number, reason?: string): Promise<ProcessStatus> {
-    return this.get(name).stop(timeoutMs, reason);
+    const managed = this.get(name);
+    this.gate.forget(managed);
+    return managed.stop(timeoutMs, reason);
   }
 
   async stopAll(pattern = '*', timeoutMs?: number): Promise<ProcessStatus[]> {
-    return Promise.all(this.matching(pattern).map((p) => p.stop(timeoutMs)));
+    const targets = this.matching(pattern);
+    for (const p of targets) this.gate.forget(p);
+    return Promise.all(targets.map((p) => p.stop(timeoutMs)));
   }
 
   async restart(name: string): Promise<ProcessStatus> {
@@ -156,13 +166,25 @@ export class ProcessManager {
   }
 
   /**
-   * Stops every child in parallel for good (each bounded by its kill timeout),
-   * including whatever a reload under way adds before it sees `closing`; after
-   * this nothing can start again.
+   * Stops every child for good, dependents before their dependencies (reverse dependsOn
+   * order, each level in parallel), including whatever a reload under way adds before it
+   * sees `closing`; after this nothing can start again. The levels share one deadline, the
+   * longest kill timeout, so the whole stop takes no longer than with no dependsOn: a later
+   * level gets SIGKILL sooner if earlier ones used the time.
    */
   async shutdown(): Promise<void> {
     this.closing = true;
-    const retireAll = () => Promise.all([...this.processes.values()].map((p) => p.retire('stop requested')));
+    this.gate.clear();
+    const retireAll = async () => {
+      const specs = [...this.specs.values()];
+      const deadline = Date.now() + Math.max(0, ...specs.map((spec) => spec.killTimeoutMs));
+      for (const level of stopLevels(specs)) {
+        const members = [...this.processes.values()].filter((p) => level.includes(p.instance.specName));
+        await Promise.all(members.map((p) => p.retire('stop requested', Math.min(p.instance.spec.killTimeoutMs, Math.max(0, deadline - Date.now())))));
+      }
+      // Whatever no level holds (an object a reload is replacing).
+      await Promise.all([...this.processes.values()].map((p) => p.retire('stop requested', Math.max(0, deadline - Date.now()))));
+    };
     await Promise.all([retireAll(), this.reloads]);
     await retireAll();
   }
@@ -198,7 +220,8 @@ export class ProcessManager {
       await this.retireSpec(old, 'removed from the process config');
       report.stopped.push(name);
     }
-    for (const spec of specs) {
+    // Dependencies first: a dependent added before its dependency is declared would find nothing to wait for.
+    for (const spec of startOrder(specs)) {
       const old = this.specs.get(spec.name);
       if (old && sameSpec(old, spec)) {
         report.unchanged.push(spec.name);
@@ -210,7 +233,7 @@ export class ProcessManager {
       this.add(spec);
       // A new or changed declaration is the config speaking: earlier operator intent no longer applies.
       this.desired.clear(this.instancesOf(spec.name).map((p) => p.name));
-      if (spec.autostart) await Promise.all(this.instancesOf(spec.name).map((p) => p.start()));
+      if (spec.autostart) await Promise.all(this.instancesOf(spec.name).map((p) => this.gate.admit(p)));
       (old ? report.restarted : report.started).push(spec.name);
     }
     return report;
@@ -223,6 +246,7 @@ export class ProcessManager {
   /** Stops a declaration's instances for good, then drops them (only retired objects are ever dropped). */
   private async retireSpec(spec: ProcessSpec, reason: string): Promise<void> {
     const instances = this.instancesOf(spec.name);
+    for (const p of instances) this.gate.forget(p);
     await Promise.all(instances.map((p) => p.retire(reason)));
     for (const p of instances) {
       if (this.processes.get(p.name) === p) this.processes.delete(p.name);
@@ -250,6 +274,7 @@ export class ProcessManager {
           ownerInstanceId: this.instanceId,
           globalEnv: () => this.globalEnv,
           emit: (event) => this.publish(event),
+          blockedBy: () => (this.closing ? null : this.gate.blockerFor(spec.dependsOn)),
         }),
       );
     }
@@ -265,6 +290,10 @@ export class ProcessManager {
         this.logger.error(`An event listener failed: ${(error as Error).message}`);
       }
     }
+    if (this.closing) return;
+    const managed = this.processes.get(event.name);
+    if (event.to === 'waiting' && managed) this.gate.track(managed);
+    this.gate.recheck();
   }
 
   private get(name: string): ManagedProcess {
@@ -280,5 +309,24 @@ export class ProcessManager {
 
   private matching(pattern: string): ManagedProcess[] {
     return [...this.processes.values()].filter((p) => matchesPattern(pattern, p.name));
+  }
+}
+
+/** Dependencies before their dependents, file order within a level (a cycle, never parsed: file order). */
+function startOrder(specs: readonly ProcessSpec[]): ProcessSpec[] {
+  try {
+    const byName = new Map(specs.map((spec) => [spec.name, spec]));
+    return dependencyLevels(specs).flatMap((level) => level.map((name) => byName.get(name)!));
+  } catch {
+    return [...specs];
+  }
+}
+
+/** Dependents first. Specs declared without the parser could hold a cycle: then all at once, never a throw. */
+function stopLevels(specs: readonly ProcessSpec[]): string[][] {
+  try {
+    return dependencyLevels(specs).reverse();
+  } catch {
+    return [specs.map((spec) => spec.name)];
   }
 }

@@ -1,19 +1,23 @@
 import { SupervisorError } from './supervisor.errors.js';
 
 /**
- * A managed process's state. `starting`: spawned, not yet ready (probe or grace
- * pending); `running`: ready; `backoff`: waiting to restart; `failed`: gave up.
+ * A managed process's state. `waiting`: asked to start, held until its `dependsOn` are
+ * running (no child); `starting`: spawned, not yet ready (probe or grace pending);
+ * `running`: ready; `backoff`: waiting to restart; `failed`: gave up.
  */
-export type ManagedState = 'stopped' | 'starting' | 'running' | 'stopping' | 'backoff' | 'failed';
+export type ManagedState = 'stopped' | 'waiting' | 'starting' | 'running' | 'stopping' | 'backoff' | 'failed';
 
 const ALLOWED: Readonly<Record<ManagedState, readonly ManagedState[]>> = {
   // stopped -> failed: the reconciler gives up on an operator-wanted process whose restart budget is spent.
-  stopped: ['starting', 'failed'],
+  stopped: ['starting', 'failed', 'waiting'],
+  waiting: ['starting', 'stopped'],
   starting: ['running', 'stopping', 'backoff', 'failed', 'stopped'],
   running: ['stopping', 'backoff', 'failed', 'stopped'],
   stopping: ['stopped', 'starting', 'backoff', 'failed'],
-  backoff: ['starting', 'stopped', 'failed'],
-  failed: ['starting', 'stopped'],
+  // backoff -> waiting: the delay ran out while a dependency (dependsOn) is not running.
+  backoff: ['starting', 'stopped', 'failed', 'waiting'],
+  // failed -> waiting: started again (start-up, reload) while a dependency is not running.
+  failed: ['starting', 'stopped', 'waiting'],
 };
 
 export class IllegalProcessTransitionError extends SupervisorError {

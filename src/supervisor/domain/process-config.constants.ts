@@ -30,6 +30,7 @@ export const PROCESS_FIELDS = [
   'stopSignal',
   'killTimeoutMs',
   'readiness',
+  'dependsOn',
 ] as const;
 
 /** PM2 names of our fields: either name may be given, not both. */

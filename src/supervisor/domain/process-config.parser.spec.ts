@@ -82,6 +82,7 @@ describe('parseProcessConfig', () => {
         readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 3, startupGraceMs: 5000 },
         waitReady: null,
         maxMemoryBytes: null,
+        dependsOn: [],
       });
       expect(worker).toMatchObject({
         command: 'python3',

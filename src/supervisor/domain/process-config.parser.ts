@@ -1,4 +1,5 @@
 import { MAX_TOTAL_INSTANCES } from './process-config.constants.js';
+import { dependencyProblems } from './dependency-order.js';
 import { PM2_WARNED_TOP_LEVEL_FIELDS } from './pm2-fields.js';
 import { describeValue, FieldReader, isConfigObject } from './process-config.fields.js';
 import { type EntryOptions, parseProcessEntry, type ParsedEntry } from './process-entry.parser.js';
@@ -32,6 +33,7 @@ export function parseProcessConfig(raw: unknown, options: ParseProcessConfigOpti
     const parsed = list.entries.map((entry, i) => parseProcessEntry(entry, `${list.key}[${i}]`, options, context));
     const entries = parsed.filter((entry): entry is ParsedEntry => entry !== null);
     checkNameClashes(entries, problems);
+    problems.push(...dependencyProblems(entries.filter((entry) => entry.name !== null).map((entry) => ({ ...entry.spec, label: entry.label }))));
     const block = `env_${options.envName}`;
     if (options.envName !== undefined && list.entries.length > 0 && !list.entries.some((entry) => isConfigObject(entry) && Object.hasOwn(entry, block))) {
       // Likely a typo (PROCESSES_ENV=prod for env_production): say so rather than run on env alone unnoticed.

@@ -20,6 +20,7 @@ import { readBackoff, readReadiness } from './process-config.sections.js';
 import { PM2_REFUSED_FIELDS, PM2_WARNED_FIELDS } from './pm2-fields.js';
 import { isCluster, readIncrementVar, readMaxMemory, readPm2Only, readStopExitCodes, readVariableName, readWaitReady } from './pm2-entry.fields.js';
 import { splitPm2Args } from './pm2-values.js';
+import { readDependsOn } from './depends-on.field.js';
 import { MAX_PROCESS_NAME_LENGTH, PROCESS_NAME_RULE, processNameProblem } from './process-name.js';
 import type { AutorestartPolicy, ProcessSpec } from './process-spec.js';
 
@@ -110,6 +111,7 @@ export function parseProcessEntry(raw: unknown, where: string, options: EntryOpt
     readiness: readReadiness(r, port !== null || r.has('port')),
     waitReady: readWaitReady(r),
     maxMemoryBytes: readMaxMemory(r),
+    dependsOn: readDependsOn(r, name),
   };
   for (const [field, reason] of execLimitProblems(spec.command, spec.args, spec.env)) r.fail(field, reason);
   return { where, label, name, spec: Object.freeze(spec) };

@@ -23,6 +23,7 @@ function spec(fields: Partial<ProcessSpec> = {}): ProcessSpec {
     readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 500, failureThreshold: 3, startupGraceMs: 2000 },
     waitReady: null,
     maxMemoryBytes: null,
+    dependsOn: [],
     ...fields,
   };
 }
@@ -138,7 +139,7 @@ describe('sameSpec', () => {
       const same = sameSpec(a, b);
 
       // Assert
-      expect(Object.keys(b)[0]).toBe('maxMemoryBytes');
+      expect(Object.keys(b)[0]).toBe('dependsOn');
       expect(Object.keys(b.env)).toEqual(['B', 'A']);
       expect(same).toBe(true);
     });
@@ -193,6 +194,7 @@ describe('sameSpec', () => {
       ['readiness.startupGraceMs', { readiness: { ...base.readiness, startupGraceMs: 0 } }],
       ['waitReady', { waitReady: { timeoutMs: 3000 } }],
       ['maxMemoryBytes', { maxMemoryBytes: 1024 }],
+      ['dependsOn', { dependsOn: ['db'] }],
     ];
 
     it('lists a change for every top-level field', () => {

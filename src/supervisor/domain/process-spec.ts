@@ -67,6 +67,8 @@ export interface ProcessSpec {
   readonly waitReady: { readonly timeoutMs: number } | null;
   /** PM2 `max_memory_restart`: restart once the resident memory of the whole process group exceeds this. */
   readonly maxMemoryBytes: number | null;
+  /** Spec names this one starts after (each of their instances ready) and stops before. */
+  readonly dependsOn: readonly string[];
 }
 
 /** One running copy of a spec: `name` or `name-1..name-N`. */
