@@ -1,24 +1,11 @@
 import { existsSync } from 'node:fs';
-import { request as httpRequest, Agent } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
-import { cleanup, FIXTURES, freePort, getJson, startInstance, tempDir, waitExit, waitFor, waitReady } from './support/harness.js';
+import { cleanup, FIXTURES, freePort, getJson, httpGet as get, startInstance, tempDir, waitExit, waitFor, waitReady } from './support/harness.js';
 
 afterEach(cleanup);
 
 const SLOW_SERVER = join(FIXTURES, 'slow-server.mjs');
-
-/** One request on a given agent, resolving with status, headers and body. */
-function get(port: number, path: string, agent?: Agent): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('graceful shutdown', () => {
   describe('when SIGTERM arrives during a slow request', () => {

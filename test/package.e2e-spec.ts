@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { filesUnder, installExampleHost, packPackage, removeExampleHosts, type InstalledHost, type PackedPackage } from './support/example-host.js';
-import { cleanup, freePort, getJson, isAlive, readPidFile, spawnInTerminal, spawnProcess, tempDir, waitExit, waitFor, type Spawned } from './support/harness.js';
+import { cleanup, freePort, getJson, httpGet as get, isAlive, readPidFile, spawnInTerminal, spawnProcess, tempDir, waitExit, waitFor, type Spawned } from './support/harness.js';
 import { processesInDir, processesRunning, statOf } from './support/process-table.js';
 
 /**
@@ -46,18 +46,6 @@ async function waitHealthy(proc: Spawned, port: number): Promise<any> {
     30_000,
   ).catch((error: Error) => {
     throw new Error(`${error.message}\n--- output ---\n${proc.output()}`);
-  });
-}
-
-function get(port: number, path: string, agent?: Agent): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
   });
 }
 
