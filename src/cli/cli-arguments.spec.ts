@@ -31,7 +31,7 @@ describe('parseCommandLine', () => {
       [['dev', '--project=../api'], devCommand, { project: '../api' }],
       [['status', '-d', '/srv/data', '--json'], statusCommand, { 'data-dir': '/srv/data', json: true }],
     ])('%j runs it with its options', (argv, command, values) => {
-      expect(parseCommandLine(argv, commands)).toEqual({ kind: 'run', command, values });
+      expect(parseCommandLine(argv, commands)).toEqual({ kind: 'run', command, values, args: [] });
     });
   });
 
