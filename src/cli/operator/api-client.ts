@@ -44,7 +44,7 @@ export class ApiClient {
       );
     }
     const text = await res.text();
-    let body: unknown = null;
+    let body: unknown;
     try {
       body = text ? JSON.parse(text) : null;
     } catch {

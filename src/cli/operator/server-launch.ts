@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The server this bin belongs to: the package's built `dist/main.js` (the bin is `dist/cli/procguard.js`). */
+/** The server this bin belongs to: the package's built `dist/main.js` (this file is `dist/cli/operator/`). */
 export function serverEntry(): string {
-  return fileURLToPath(new URL('../main.js', import.meta.url));
+  return fileURLToPath(new URL('../../main.js', import.meta.url));
 }
 
 export function requireServerEntry(): string | null {
