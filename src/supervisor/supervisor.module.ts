@@ -35,6 +35,7 @@ import { processConfigSource } from './infrastructure/process-config.loader.js';
 import { undeclaredNames } from './domain/required-names.js';
 import { InvalidProcessConfigError } from './domain/supervisor.errors.js';
 import { RotatingOutputStore } from './infrastructure/rotating-output.store.js';
+import { LogStreamsRegistry } from './presentation/log-streams.registry.js';
 import { ReloadController } from './presentation/reload.controller.js';
 import { ProcessesController } from './presentation/processes.controller.js';
 
@@ -143,7 +144,7 @@ export class SupervisorModule {
       global: true,
       imports: [LifecycleModule],
       controllers: options.routes ? [ProcessesController, ReloadController] : [],
-      providers,
+      providers: options.routes ? [...providers, LogStreamsRegistry] : providers,
       exports: [ProcessManager, AGENT_STATS, ReloadOutcomes],
     };
   }
