@@ -36,9 +36,16 @@ export const upCommand = operatorCommand({
     const env = { ...process.env, DATA_DIR: context.place.dataDir };
     if (values.detach !== true) return foreground(entry, env);
 
-    ensureDir(context.place.dataDir);
     const logPath = join(context.place.dataDir, SERVER_LOG);
-    const log = openServerLog(logPath);
+    let log: { fd: number; startOffset: number };
+    try {
+      ensureDir(context.place.dataDir);
+      log = openServerLog(logPath);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ELOOP' ? 'it is a symlink' : `${code ?? (error as Error).message}`;
+      throw new OperatorError(`Cannot open the server log ${logPath}: ${why}.`, OPERATOR_EXIT.failed);
+    }
     const child = spawnDetached(entry, env, log.fd);
     let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
     child.once('exit', (code, signal) => (exit = { code, signal }));

@@ -18,6 +18,7 @@ export function operatorCommand(spec: OperatorCommandSpec): CliCommand {
     options: { ...COMMON_OPTIONS, ...options },
     help: [`Usage: ${usage}`, '', ...description, '', 'Options:', ...optionHelp, ...COMMON_HELP, '', EXIT_HELP, ''].join('\n'),
     async run(values, args) {
+      endQuietlyOnClosedOutput();
       const context = operatorContext(values);
       try {
         return await run(context, values, args);
@@ -37,3 +38,13 @@ export const EXIT_HELP = [
   `  ${OPERATOR_EXIT.ok} done, ${OPERATOR_EXIT.failed} the command failed, ${OPERATOR_EXIT.usage} bad usage, ` +
     `${OPERATOR_EXIT.noInstance} no instance running, ${OPERATOR_EXIT.unauthorised} unauthorised, ${OPERATOR_EXIT.interrupted} Ctrl+C`,
 ].join('\n');
+
+/** `procguard logs -f | head -1`: once the reader is gone, end with 0 rather than an EPIPE stack. */
+function endQuietlyOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(OPERATOR_EXIT.ok);
+      throw error;
+    });
+  }
+}
