@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, freePort, getJson, readPidFile, startInstance, tempDir, waitExit, waitFor, waitReady } from './support/harness.js';
+import { cleanup, freePort, getJson, isAlive, readPidFile, startInstance, tempDir, waitExit, waitFor, waitReady } from './support/harness.js';
 import { cli, cliInTerminal, cliRunning } from './support/cli-harness.js';
 import { startBackend, writeConfig, type Backend } from './support/supervisor-harness.js';
 
@@ -244,6 +244,25 @@ describe('procguard operator commands against a real backend', () => {
       expect(down.output).toContain(`pid ${pid} stopped`);
       expect(readPidFile(dataDir)).toBeNull();
       expect((await cli(['status', '-d', dataDir])).code).toBe(3);
+    });
+
+    it('up in the foreground runs the server on this terminal; Ctrl+C stops it gracefully, exit 0', async () => {
+      const dataDir = tempDir();
+      const configPath = join(dataDir, 'processes.yaml');
+      writeFileSync(configPath, THREE);
+      const port = await freePort();
+      const up = cliInTerminal(['up', '-d', dataDir], { PORT: String(port), PROCESSES_CONFIG: configPath, SHUTDOWN_TIMEOUT_MS: '5000' });
+      await waitFor(async () => (await getJson(port, '/api/health/ready')).status === 200, 'the server to be ready', 30_000);
+      const { pid } = readPidFile(dataDir);
+      const agents = ((await getJson(port, '/api/processes')).body.processes as { pid: number }[]).map((p) => p.pid);
+
+      up.type('\x03');
+
+      expect((await waitExit(up, 30_000)).code).toBe(0);
+      expect(readPidFile(dataDir)).toBeNull();
+      expect(isAlive(pid)).toBe(false);
+      for (const agent of agents) expect(isAlive(agent)).toBe(false);
+      expect(up.output()).not.toMatch(/\n\s+at /);
     });
 
     it('up in the foreground is the server on this terminal, refused as a duplicate with exit 3', async () => {
