@@ -126,7 +126,9 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
       specs = await this.source.load();
     } catch (error) {
       this.logger.error(`Reload rejected, keeping the running processes: ${(error as Error).message}`);
-      this.outcomes.record(failed(`${this.source.path} rejected: ${(error as Error).message}`));
+      const message = (error as Error).message;
+      // The config errors name the file already; others get it added.
+      this.outcomes.record(failed(message.includes(this.source.path) ? message : `${this.source.path} rejected: ${message}`));
       return;
     }
     let r: ReloadReport;
