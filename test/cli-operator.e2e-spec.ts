@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, freePort, getJson, isAlive, readPidFile, startInstance, tempDir, waitExit, waitFor, waitReady } from './support/harness.js';
+import { cleanup, FIXTURES, freePort, getJson, isAlive, readPidFile, startInstance, tempDir, waitExit, waitFor, waitReady } from './support/harness.js';
 import { cli, cliInTerminal, cliRunning } from './support/cli-harness.js';
 import { startBackend, writeConfig, type Backend } from './support/supervisor-harness.js';
 
@@ -164,7 +164,11 @@ describe('procguard operator commands against a real backend', () => {
     it('reports what the reload started and stopped; a rejected file is exit 1 with the reason; GET /api/reload keeps it', async () => {
       const backend = await startBackend(THREE);
       const sse = cliRunning(['events', '--follow', '--json', '-d', backend.dataDir]);
-      await waitFor(() => sse.output().length > 0 || sse.isRunning(), 'the follower');
+      // The follower is connected once it receives an event.
+      await waitFor(async () => {
+        await cli(['restart', 'worker', '-d', backend.dataDir]);
+        return sse.output().includes('"name":"worker"');
+      }, 'the follower to receive an event', 20_000);
       expect((await getJson(backend.port, '/api/reload')).status).toBe(404);
 
       writeConfig(backend.configPath, THREE.replace('name: web-2', 'name: extra'));
@@ -271,6 +275,22 @@ describe('procguard operator commands against a real backend', () => {
       expect(dup.code).toBe(3);
       expect(dup.output).toContain('another instance is already running');
       expect(backend.proc.isRunning()).toBe(true);
+    });
+
+    it('down waits --timeout for a slow shutdown: exit 1 without --force, SIGKILL with it', async () => {
+      const stubborn = `processes:\n  - name: stubborn\n    command: node\n    args: ["${join(FIXTURES, 'ignore-term.mjs')}"]\n    killTimeoutMs: 20000\n`;
+      const env = { SHUTDOWN_TIMEOUT_MS: '40000' };
+      const slow = await startBackend(stubborn, env);
+      const patient = await cli(['down', '--timeout', '1', '-d', slow.dataDir]);
+      expect(patient.code).toBe(1);
+      expect(patient.output).toContain(`PID ${slow.proc.pid} is still running after 1 s (use --force to kill it)`);
+      expect(slow.proc.isRunning()).toBe(true);
+
+      const other = await startBackend(stubborn, env);
+      const forced = await cli(['down', '--timeout', '1', '--force', '-d', other.dataDir]);
+      expect(forced.code).toBe(0);
+      expect(forced.output).toContain(`pid ${other.proc.pid} killed`);
+      expect(await waitExit(other.proc)).toEqual({ code: null, signal: 'SIGKILL' });
     });
 
     it('down never signals a PID the PID file cannot prove is the instance', async () => {
