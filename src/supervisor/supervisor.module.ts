@@ -34,6 +34,7 @@ import { processConfigSource } from './infrastructure/process-config.loader.js';
 import { undeclaredNames } from './domain/required-names.js';
 import { InvalidProcessConfigError } from './domain/supervisor.errors.js';
 import { RotatingOutputStore } from './infrastructure/rotating-output.store.js';
+import { LogStreamsRegistry } from './presentation/log-streams.registry.js';
 import { ProcessesController } from './presentation/processes.controller.js';
 
 /** This backend's identity in its children's owner marker. */
@@ -140,7 +141,7 @@ export class SupervisorModule {
       global: true,
       imports: [LifecycleModule],
       controllers: options.routes ? [ProcessesController] : [],
-      providers,
+      providers: options.routes ? [...providers, LogStreamsRegistry] : providers,
       exports: [ProcessManager, AGENT_STATS],
     };
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { isStorageError, type IStorageHealth } from '../../lifecycle/application/ports/storage-health.port.js';
 import { hasFreeSpace } from '../../lifecycle/infrastructure/free-space.js';
-import { MAX_TAIL_LINE_BYTES, truncationMarker, type IOutputStore } from '../application/ports/output-store.port.js';
+import { MAX_TAIL_LINE_BYTES, truncationMarker, type IOutputStore, type LogLine } from '../application/ports/output-store.port.js';
 import type { OutputStream } from '../application/ports/process-launcher.port.js';
 import { isProcessName } from '../domain/process-name.js';
 
@@ -46,6 +46,9 @@ interface ProcessOutput {
   readonly ring: string[];
   /** UTF-8 bytes of `ring`'s lines. */
   ringBytes: number;
+  /** Seq of the newest line; ring[i]'s is `seq - ring.length + 1 + i`. */
+  seq: number;
+  readonly followers: Set<(line: LogLine) => void>;
   readonly partial: Record<OutputStream, PartialLine>;
   fd: number | null;
   size: number;
@@ -119,6 +122,19 @@ export class RotatingOutputStore implements IOutputStore {
     return output.ring.slice(-count);
   }
 
+  lastSeq(name: string): number {
+    return this.outputs.get(name)?.seq ?? 0;
+  }
+
+  /** @throws Error when `name` could escape the log directory (a caller bug, not an I/O error). */
+  follow(name: string, afterSeq: number, onLine: (line: LogLine) => void): () => void {
+    const output = this.outputFor(name);
+    const first = output.seq - output.ring.length + 1;
+    for (let seq = Math.max(first, afterSeq + 1); seq <= output.seq; seq++) onLine(toLogLine(seq, output.ring[seq - first]));
+    output.followers.add(onLine);
+    return () => output.followers.delete(onLine);
+  }
+
   async close(): Promise<void> {
     for (const output of this.outputs.values()) {
       for (const stream of ['stdout', 'stderr'] as const) {
@@ -142,6 +158,8 @@ export class RotatingOutputStore implements IOutputStore {
       path: join(this.dir, `${name}.log`),
       ring: [],
       ringBytes: 0,
+      seq: 0,
+      followers: new Set(),
       partial: { stdout: newPartial(), stderr: newPartial() },
       fd: null,
       size: 0,
@@ -167,6 +185,11 @@ export class RotatingOutputStore implements IOutputStore {
       const kept = cutLine(line);
       output.ring.push(kept.text);
       output.ringBytes += kept.bytes;
+      output.seq += 1;
+      if (output.followers.size > 0) {
+        const logLine = toLogLine(output.seq, kept.text);
+        for (const follower of output.followers) follower(logLine);
+      }
     }
     let drop = Math.max(0, output.ring.length - this.ringLines);
     let bytes = output.ringBytes;
@@ -346,6 +369,18 @@ function cutLine(line: string): { text: string; bytes: number } {
   const head = new StringDecoder('utf8').write(data.subarray(0, MAX_TAIL_LINE_BYTES - Buffer.byteLength(marker)));
   const text = head + marker;
   return { text, bytes: Buffer.byteLength(text) };
+}
+
+/** A ring line (`<ISO time> <stream> <text>`) as the stream sends it. */
+function toLogLine(seq: number, line: string): LogLine {
+  const timeEnd = line.indexOf(' ');
+  const streamEnd = line.indexOf(' ', timeEnd + 1);
+  return {
+    seq,
+    time: line.slice(0, timeEnd),
+    stream: line.slice(timeEnd + 1, streamEnd) === 'stderr' ? 'stderr' : 'stdout',
+    text: line.slice(streamEnd + 1),
+  };
 }
 
 function newPartial(): PartialLine {

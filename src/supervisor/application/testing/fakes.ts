@@ -1,7 +1,7 @@
 import { expandInstances, type InstanceSpec, type ProcessSpec } from '../../domain/process-spec.js';
 import { LaunchError } from '../../domain/supervisor.errors.js';
 import type { ChildRecord, IChildRegistry } from '../ports/child-registry.port.js';
-import type { IOutputStore } from '../ports/output-store.port.js';
+import type { IOutputStore, LogLine } from '../ports/output-store.port.js';
 import type { ChildExit, ChildHandle, IProcessLauncher, LaunchRequest, OutputStream } from '../ports/process-launcher.port.js';
 import type { IReadinessProbe, ResolvedProbeTarget } from '../ports/readiness-probe.port.js';
 
@@ -253,6 +253,18 @@ export class InMemoryOutputStore implements IOutputStore {
       .split('\n')
       .filter((line) => line !== '');
     return lines <= 0 ? [] : all.slice(-lines);
+  }
+
+  lastSeq(name: string): number {
+    return this.tail(name, Number.MAX_SAFE_INTEGER).length;
+  }
+
+  /** Replays the lines after `afterSeq`; live lines are not followed (no test of one class needs them). */
+  follow(name: string, afterSeq: number, onLine: (line: LogLine) => void): () => void {
+    this.tail(name, Number.MAX_SAFE_INTEGER)
+      .slice(Math.max(0, afterSeq))
+      .forEach((text, i) => onLine({ seq: afterSeq + i + 1, time: new Date(0).toISOString(), stream: 'stdout', text }));
+    return () => undefined;
   }
 
   async close(): Promise<void> {
