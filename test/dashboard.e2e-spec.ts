@@ -2,7 +2,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { cleanup, freePort, tempDir, waitFor } from './support/harness.js';
+import { cleanup, freePort, startInstance, tempDir, waitExit, waitFor, waitReady } from './support/harness.js';
 import { fixture, processStatus, startBackend, type Backend } from './support/supervisor-harness.js';
 
 // A real browser (Debian's chromium, never a downloaded one) against the real backend and agents.
@@ -155,6 +155,33 @@ describe('the web dashboard, in a real browser', () => {
     expect(await page.locator('#login').isVisible()).toBe(false);
 
     expect(requested.filter((url) => url.includes(TOKEN) || url.includes(encodeURIComponent(TOKEN)))).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('when the backend restarts under an open page, reconnects both streams and tails the new run from its first line', async () => {
+    const { backend, trigger } = await startWithTrigger();
+    const { page, errors } = await open(`http://127.0.0.1:${backend.port}/api/ui`);
+    await page.locator('#log-lines', { hasText: 'waiting for' }).waitFor({ timeout: UI_TIMEOUT });
+    writeFileSync(trigger, 'before the restart');
+    await page.locator('#log-lines span.line', { hasText: 'trigger: before the restart' }).waitFor({ timeout: UI_TIMEOUT });
+
+    backend.proc.child.kill('SIGTERM');
+    expect((await waitExit(backend.proc, 30_000)).code).toBe(0);
+    await page.locator('#connection', { hasText: 'reconnecting' }).waitFor({ timeout: UI_TIMEOUT });
+    // The same data directory and port: the page's origin is unchanged.
+    const again = startInstance({ dataDir: backend.dataDir, port: backend.port, env: { PROCESSES_CONFIG: backend.configPath } });
+    await waitReady(again, backend.port);
+
+    await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: UI_TIMEOUT });
+    await page.locator('#instance-facts [data-fact="pid"]').filter({ hasText: String(again.pid) }).waitFor({ timeout: UI_TIMEOUT });
+    // The new run's first line (its seq 1 is below the old run's ids) and a line printed after it.
+    await page.locator('#log-lines .gap', { hasText: 'the backend restarted' }).waitFor({ timeout: UI_TIMEOUT });
+    writeFileSync(trigger, 'after the restart');
+    await page.locator('#log-lines span.line', { hasText: 'trigger: after the restart' }).waitFor({ timeout: UI_TIMEOUT });
+    const afterGap = await page.locator('#log-lines').innerText();
+    expect(afterGap.slice(afterGap.indexOf('the backend restarted'))).toMatch(/waiting for[\s\S]*trigger: after the restart/);
+    // The new run's events arrived over the resumed event stream.
+    await page.locator('#event-list li', { hasText: 'printer: starting → running' }).nth(1).waitFor({ timeout: UI_TIMEOUT });
     expect(errors).toEqual([]);
   });
 

@@ -20,6 +20,8 @@
   let selected = null;
   let refreshTimer = null;
   let refreshQueued = false;
+  /** The backend run the page last saw: log seqs count from 1 in each run. */
+  let instanceId = null;
   const events = [];
 
   function authHeaders() {
@@ -99,10 +101,13 @@
    * Reads an SSE stream until `signal` aborts, reconnecting with Last-Event-ID after a
    * drop (the server's `retry:` or 2 s). `onEvent(type, data, id)`; `onState(text)`.
    */
-  async function readSse(path, { signal, onEvent, onState, lastEventId = null }) {
+  async function readSse(path, { signal, onEvent, onState, beforeReconnect, lastEventId = null }) {
     let retryMs = 2000;
+    let first = true;
     while (!signal.aborted) {
       try {
+        if (!first && beforeReconnect && (await beforeReconnect()) === 'fresh') lastEventId = null;
+        first = false;
         const headers = { ...authHeaders(), Accept: 'text/event-stream' };
         if (lastEventId !== null) headers['Last-Event-ID'] = lastEventId;
         const res = await fetch(api(path), { headers, signal, cache: 'no-store' });
@@ -151,6 +156,7 @@
 
   async function loadHealth() {
     const { status, body } = await getJson('health');
+    if (body && body.instanceId) instanceId = body.instanceId;
     const facts = $('#instance-facts');
     facts.replaceChildren();
     if (!body || typeof body !== 'object') {
@@ -277,8 +283,18 @@
       while (pre.childElementCount > MAX_LOG_LINES) pre.firstElementChild.remove();
       if (stick) pre.scrollTop = pre.scrollHeight;
     };
+    let run = instanceId;
     void readSse(`processes/${encodeURIComponent(name)}/logs/stream?lines=100`, {
       signal: logAbort.signal,
+      // A new backend run numbers its lines from 1 again: the old seq would skip its first ones.
+      beforeReconnect: async () => {
+        await loadHealth().catch(() => undefined);
+        if (run === null) run = instanceId;
+        if (run === instanceId) return 'resume';
+        run = instanceId;
+        append(el('span', { class: 'gap' }, '… the backend restarted\n'));
+        return 'fresh';
+      },
       onState: (s) => { $('#log-status').textContent = s; $('#log-status').className = `badge ${s}`; },
       onEvent: (type, data) => {
         const message = JSON.parse(data);
@@ -308,7 +324,8 @@
     $('#app').hidden = false;
     $('#logout').hidden = !tokenRequired;
     try {
-      const [processes] = await Promise.all([loadProcesses(), loadHealth()]);
+      await loadHealth(); // first: the log tail notes which backend run it reads
+      const processes = await loadProcesses();
       const after = await loadRecentEvents(processes);
       eventsAbort = new AbortController();
       void readSse('events', {
