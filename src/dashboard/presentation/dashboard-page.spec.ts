@@ -11,8 +11,17 @@ describe('the dashboard page', () => {
     expect(renderDashboardHtml(html, false)).toContain('<meta name="procguard-token" content="none">');
   });
 
+  it('names its files relative to where it was asked for: ui or ui/', () => {
+    const { html } = loadDashboardFiles();
+
+    expect(renderDashboardHtml(html, false)).toContain('<script src="ui/dashboard.js" defer></script>');
+    expect(renderDashboardHtml(html, false, true)).toContain('<script src="dashboard.js" defer></script>');
+    expect(renderDashboardHtml(html, false, true)).toContain('<link rel="stylesheet" href="dashboard.css">');
+  });
+
   it('ships its files beside the module, each referenced by the page relative to it, nothing inline or remote', () => {
-    const { html, script, style } = loadDashboardFiles();
+    const { script, style } = loadDashboardFiles();
+    const html = renderDashboardHtml(loadDashboardFiles().html, false);
 
     expect(html).toContain('<script src="ui/dashboard.js" defer></script>');
     expect(html).toContain('<link rel="stylesheet" href="ui/dashboard.css">');

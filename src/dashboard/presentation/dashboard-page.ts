@@ -36,9 +36,11 @@ export function loadDashboardFiles(dir = DASHBOARD_ASSETS_DIR): DashboardFiles {
 }
 
 /**
- * The page with whether mutations need a token: the page asks for one only then.
- * Says only *that* a token is set, never anything of it.
+ * The page with whether mutations need a token (the page asks for one only then; it says
+ * only *that* a token is set). `trailingSlash`: the page was asked for as `ui/` (Express
+ * routes it too), where its files are `dashboard.js`, not `ui/dashboard.js`; relative
+ * either way, so a proxy's sub-path stays.
  */
-export function renderDashboardHtml(template: string, tokenRequired: boolean): string {
-  return template.replace('{{TOKEN_REQUIRED}}', tokenRequired ? 'required' : 'none');
+export function renderDashboardHtml(template: string, tokenRequired: boolean, trailingSlash = false): string {
+  return template.replace('{{TOKEN_REQUIRED}}', tokenRequired ? 'required' : 'none').replaceAll('{{ASSETS}}', trailingSlash ? '' : 'ui/');
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpCode, Inject, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Req, UseGuards } from '@nestjs/common';
 import { SETTINGS, type ProcguardSettings } from '../../config/settings.js';
 import { MutationAuthGuard } from '../../supervisor/presentation/mutation-auth.guard.js';
 import { DASHBOARD_HEADERS, loadDashboardFiles, renderDashboardHtml, type DashboardFiles } from './dashboard-page.js';
@@ -17,11 +17,15 @@ const [CSP, NOSNIFF, REFERRER, CACHE] = [
 @Controller('ui')
 export class DashboardController {
   private readonly files: DashboardFiles;
-  private readonly html: string;
+  private readonly html: { readonly plain: string; readonly trailingSlash: string };
 
   constructor(@Inject(SETTINGS) settings: Pick<ProcguardSettings, 'API_TOKEN'>) {
     this.files = loadDashboardFiles();
-    this.html = renderDashboardHtml(this.files.html, settings.API_TOKEN !== null);
+    const tokenRequired = settings.API_TOKEN !== null;
+    this.html = {
+      plain: renderDashboardHtml(this.files.html, tokenRequired),
+      trailingSlash: renderDashboardHtml(this.files.html, tokenRequired, true),
+    };
   }
 
   @Get()
@@ -30,8 +34,9 @@ export class DashboardController {
   @Header('x-content-type-options', NOSNIFF)
   @Header('referrer-policy', REFERRER)
   @Header('cache-control', CACHE)
-  page(): string {
-    return this.html;
+  page(@Req() request: { readonly url?: string }): string {
+    const path = (request.url ?? '').split('?')[0];
+    return path.endsWith('/') ? this.html.trailingSlash : this.html.plain;
   }
 
   @Get('dashboard.js')
