@@ -2,7 +2,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { cleanup, freePort, startInstance, tempDir, waitExit, waitFor, waitReady } from './support/harness.js';
+import { cleanup, FIXTURES, freePort, getJson, startInstance, tempDir, waitExit, waitFor, waitReady } from './support/harness.js';
 import { fixture, processStatus, startBackend, type Backend } from './support/supervisor-harness.js';
 
 // A real browser (Debian's chromium, never a downloaded one) against the real backend and agents.
@@ -182,6 +182,30 @@ describe('the web dashboard, in a real browser', () => {
     expect(afterGap.slice(afterGap.indexOf('the backend restarted'))).toMatch(/waiting for[\s\S]*trigger: after the restart/);
     // The new run's events arrived over the resumed event stream.
     await page.locator('#event-list li', { hasText: 'printer: starting → running' }).nth(1).waitFor({ timeout: UI_TIMEOUT });
+    expect(errors).toEqual([]);
+  });
+
+  it("inside a host app under the global prefix ops/v1, finds the API from its own URL and drives it", async () => {
+    const dir = tempDir('procguard-dashboard-');
+    const trigger = join(dir, 'trigger.txt');
+    const configPath = join(dir, 'processes.yaml');
+    writeFileSync(configPath, config(trigger));
+    const port = await freePort();
+    const host = startInstance({ dataDir: dir, port, script: join(FIXTURES, 'host-variants.mjs'), env: { HOST_VARIANT: 'deep-prefix', PROCESSES_CONFIG: configPath } });
+    await waitFor(async () => (await getJson(port, '/ops/v1/health/ready')).status === 200, 'the host to be ready', 30_000);
+    const origin = `http://127.0.0.1:${port}`;
+
+    const { page, requested, errors } = await open(`${origin}/ops/v1/ui`);
+    await waitState(page, 'idler', 'running');
+    await page.locator('#instance-facts [data-fact="pid"]').filter({ hasText: String(host.pid) }).waitFor({ timeout: UI_TIMEOUT });
+    await page.locator('#process-table tr[data-name="idler"] button[data-action="stop"]').click();
+    await waitState(page, 'idler', 'stopped');
+    expect((await getJson(port, '/ops/v1/processes/idler')).body.state).toBe('stopped');
+    await page.locator('#log-lines', { hasText: 'waiting for' }).waitFor({ timeout: UI_TIMEOUT });
+    writeFileSync(trigger, 'under a prefix');
+    await page.locator('#log-lines span.line', { hasText: 'trigger: under a prefix' }).waitFor({ timeout: UI_TIMEOUT });
+
+    expect(requested.filter((url) => !url.startsWith(`${origin}/ops/v1/`))).toEqual([]);
     expect(errors).toEqual([]);
   });
 
