@@ -158,6 +158,18 @@ describe('the web dashboard, in a real browser', () => {
     expect(errors).toEqual([]);
   });
 
+  it('bound off loopback without a token, shows everything and says why a button was refused', async () => {
+    const { backend } = await startWithTrigger({ HOST: '0.0.0.0' });
+    const { page, errors } = await open(`http://127.0.0.1:${backend.port}/api/ui`);
+
+    await waitState(page, 'idler', 'running');
+    await page.locator('#process-table tr[data-name="idler"] button[data-action="stop"]').click();
+    await page.locator('#action-error', { hasText: 'Mutating endpoints are disabled' }).waitFor({ timeout: UI_TIMEOUT });
+    expect((await processStatus(backend, 'idler')).state).toBe('running');
+    expect(await page.locator('#login').isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+  });
+
   it('when the backend restarts under an open page, reconnects both streams and tails the new run from its first line', async () => {
     const { backend, trigger } = await startWithTrigger();
     const { page, errors } = await open(`http://127.0.0.1:${backend.port}/api/ui`);

@@ -112,6 +112,8 @@
         if (lastEventId !== null) headers['Last-Event-ID'] = lastEventId;
         const res = await fetch(api(path), { headers, signal, cache: 'no-store' });
         if (res.status === 401) { askToken('The token was refused; enter it again.'); return; }
+        // No such process any more (a reload removed it): nothing to come back for.
+        if (res.status === 404) { onState('gone'); return; }
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         onState('live');
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
