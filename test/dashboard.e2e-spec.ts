@@ -1,6 +1,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { cleanup, FIXTURES, freePort, getJson, startInstance, tempDir, waitExit, waitFor, waitReady } from './support/harness.js';
 import { fixture, processStatus, startBackend, type Backend } from './support/supervisor-harness.js';
@@ -10,6 +11,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'a-long-enough-dashboard-token-42';
 /** Bounded waits for the page: generous, the machine is shared. */
 const UI_TIMEOUT = 30_000;
+// A browser and one or two backends per test, several bounded waits each: more than the project's 60 s.
+jest.setTimeout(180_000);
 
 function config(triggerFile: string): string {
   return `
