@@ -46,12 +46,14 @@ export interface ProcguardFeatures {
   readonly history?: boolean;
   /** The SQLite database (WAL) that keeps desired state and events. */
   readonly database?: boolean;
+  /** `GET <prefix>/metrics` (Prometheus text) and the HTTP request timings behind it. */
+  readonly metrics?: boolean;
 }
 
 /** Features with their defaults applied. */
 export type ResolvedFeatures = Required<ProcguardFeatures>;
 
-export const DEFAULT_FEATURES: ResolvedFeatures = { health: true, supervisor: true, history: true, database: true };
+export const DEFAULT_FEATURES: ResolvedFeatures = { health: true, supervisor: true, history: true, database: true, metrics: true };
 
 const OPTION_VARIABLES: Record<keyof ProcguardModuleOptions, string> = {
   processesConfig: 'PROCESSES_CONFIG',
@@ -103,6 +105,7 @@ export function resolveFeatures(given: ProcguardFeatures): ResolvedFeatures {
     supervisor: [true, false, 'service'],
     history: [true, false],
     database: [true, false],
+    metrics: [true, false],
   };
   for (const [name, values] of Object.entries(allowed) as [keyof ProcguardFeatures, readonly unknown[]][]) {
     if (!values.includes(features[name])) {
