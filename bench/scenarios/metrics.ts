@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ResourceSampler } from '../../src/supervisor/application/resource-sampler.js';
 import { ProcGroupUsageReader } from '../../src/supervisor/infrastructure/proc-group-usage.reader.js';
-import { httpGet } from '../lib/http.js';
-import { startProcguard } from '../lib/servers.js';
+import { httpGet, waitFor200 } from '../lib/http.js';
+import { spawnNode } from '../lib/procs.js';
+import { MAIN, procguardEnv } from '../lib/servers.js';
 import { median } from '../lib/stats.js';
-import { delay, makeTempDir, withTimeout } from '../lib/util.js';
+import { delay, freePort, makeTempDir, withTimeout } from '../lib/util.js';
 
 export interface MetricsResult {
   readonly instances: number;
@@ -84,20 +85,22 @@ async function samplingPass(): Promise<Pick<MetricsResult, 'procEntries' | 'samp
 
 async function scrape(): Promise<Pick<MetricsResult, 'scrapeMs' | 'scrapeBytes' | 'liveMs'>> {
   const dataDir = makeTempDir('metrics');
-  writeFileSync(
-    join(dataDir, 'bench-processes.yaml'),
-    `processes:\n  - name: sleep\n    command: sleep\n    args: ["3600"]\n    instances: ${INSTANCES}\n    killTimeoutMs: 1000\n`,
-  );
-  const server = await startProcguard(dataDir, 'procguard (500 sleep instances)');
+  // At most 100 instances per declaration: five of 100.
+  const specs = Array.from({ length: INSTANCES / 100 }, (_, i) => `  - name: sleep-${i}\n    command: sleep\n    args: ["3600"]\n    instances: 100\n    killTimeoutMs: 1000\n`);
+  writeFileSync(join(dataDir, 'bench-processes.yaml'), `processes:\n${specs.join('')}`);
+  // Started here, not by startProcguard: spawning 500 children on one core can take longer than its 20 s.
+  const port = await freePort();
+  const server = { port, proc: spawnNode('procguard (500 sleep instances)', [MAIN], procguardEnv(dataDir, port)) };
+  await waitFor200(port, '/api/health/live', { proc: server.proc, intervalMs: 100, timeoutMs: 120_000 });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     // Every instance running and sampled (the sampler runs every 2 s), so the scrape carries every series.
-    const deadline = performance.now() + 120_000;
+    const deadline = performance.now() + 180_000;
     for (;;) {
       const { body } = await httpGet(server.port, '/api/processes', 10_000, agent);
       const processes = (JSON.parse(body) as { processes: { state: string; resources: unknown }[] }).processes;
       if (processes.length === INSTANCES && processes.every((p) => p.state === 'running' && p.resources !== null)) break;
-      if (performance.now() > deadline) throw new Error('500 instances were not all running and sampled within 120 s');
+      if (performance.now() > deadline) throw new Error('500 instances were not all running and sampled within 180 s');
       await delay(250);
     }
     const timed = async (path: string, runs: number) => {
