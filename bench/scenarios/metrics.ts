@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { PrometheusMetrics } from '../../src/metrics/infrastructure/prometheus-metrics.js';
+import type { ProcessStatus } from '../../src/supervisor/application/process-status.js';
 import { ResourceSampler } from '../../src/supervisor/application/resource-sampler.js';
 import { ProcGroupUsageReader } from '../../src/supervisor/infrastructure/proc-group-usage.reader.js';
 import { httpGet, waitFor200 } from '../lib/http.js';
@@ -19,6 +21,10 @@ export interface MetricsResult {
   readonly samplePassMs: number;
   /** The baseline: one bare readdir('/proc'), median. */
   readonly readdirMs: number;
+  /** The floor of any per-process scan: readdir + open/read/close of every /proc/<pid>/stat, nothing parsed, median. */
+  readonly bareStatReadsMs: number;
+  /** PrometheusMetrics.render() in-process with 500 synthetic running instances (no HTTP, no backend load), median. */
+  readonly renderMs: number;
   /** Heap growth over 200 passes with 500 watches: sampling must not grow with time. */
   readonly heapGrowthBytes: number;
   /** GET /api/metrics of a real backend supervising 500 `sleep` instances (all sampled), median over keep-alive requests. */
@@ -64,7 +70,7 @@ async function killAll(children: readonly ChildProcess[]): Promise<void> {
   await withTimeout(Promise.all(exits), 10_000, 'the sleeps to exit');
 }
 
-async function samplingPass(): Promise<Pick<MetricsResult, 'procEntries' | 'samplePassMs' | 'readdirMs' | 'heapGrowthBytes'>> {
+async function samplingPass(): Promise<Pick<MetricsResult, 'procEntries' | 'samplePassMs' | 'readdirMs' | 'bareStatReadsMs' | 'heapGrowthBytes'>> {
   const children = await sleepers(INSTANCES);
   try {
     const sampler = new ResourceSampler(new ProcGroupUsageReader(), { intervalMs: 3_600_000 });
@@ -73,11 +79,24 @@ async function samplingPass(): Promise<Pick<MetricsResult, 'procEntries' | 'samp
     const samplePassMs = medianOf(30, () => sampler.sampleNow());
     if (sampler.usageOf('sleep-0')?.processes !== 1) throw new Error(`a sleep's group was not found: ${JSON.stringify(sampler.usageOf('sleep-0'))}`);
     const readdirMs = medianOf(30, () => readdirSync('/proc'));
+    const buffer = Buffer.allocUnsafe(4096);
+    const bareStatReadsMs = medianOf(30, () => {
+      for (const entry of readdirSync('/proc')) {
+        if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
+        try {
+          const fd = openSync(`/proc/${entry}/stat`, 'r');
+          readSync(fd, buffer, 0, 4096, 0);
+          closeSync(fd);
+        } catch {
+          // gone
+        }
+      }
+    });
     const before = heapUsed();
     for (let i = 0; i < 200; i++) sampler.sampleNow();
     const heapGrowthBytes = heapUsed() - before;
     sampler.stop();
-    return { procEntries: readdirSync('/proc').filter((e) => /^\d+$/.test(e)).length, samplePassMs, readdirMs, heapGrowthBytes };
+    return { procEntries: readdirSync('/proc').filter((e) => /^\d+$/.test(e)).length, samplePassMs, readdirMs, bareStatReadsMs, heapGrowthBytes };
   } finally {
     await killAll(children);
   }
@@ -133,9 +152,38 @@ async function scrape(): Promise<Pick<MetricsResult, 'scrapeMs' | 'scrapeBytes' 
   }
 }
 
+/** The registry alone, driven in-process: what a scrape costs without HTTP or a busy backend around it. */
+async function renderInProcess(): Promise<number> {
+  const statuses: ProcessStatus[] = Array.from({ length: INSTANCES }, (_, i) => ({
+    name: `sleep-${Math.floor(i / 100)}-${(i % 100) + 1}`,
+    specName: `sleep-${Math.floor(i / 100)}`,
+    index: (i % 100) + 1,
+    state: 'running',
+    pid: 10_000 + i,
+    startedAt: new Date().toISOString(),
+    uptimeSeconds: 60,
+    restarts: 0,
+    lastExit: { code: 0, signal: null, at: new Date().toISOString() },
+    reason: 'started (no readiness probe)',
+    nextRestartAt: null,
+    resources: { cpuSeconds: 0.01, cpuPercent: 0, rssBytes: 1048576, processes: 1, sampledAt: new Date().toISOString() },
+  }));
+  const metrics = new PrometheusMetrics({ version: 'bench', instanceId: 'bench', lockHeld: () => true, processes: { statusAll: () => statuses, onEvent: () => undefined } });
+  for (let i = 0; i < 5; i++) await metrics.render();
+  const samples: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    await metrics.render();
+    samples.push(performance.now() - t0);
+  }
+  metrics.close();
+  return median(samples);
+}
+
 /** Row 11: the resource sampler over 500 process groups, and a /api/metrics scrape with 500 instances. */
 export async function benchMetrics(): Promise<MetricsResult> {
   const pass = await samplingPass();
+  const renderMs = await renderInProcess();
   const scraped = await scrape();
-  return { instances: INSTANCES, ...pass, ...scraped };
+  return { instances: INSTANCES, ...pass, renderMs, ...scraped };
 }

@@ -60,7 +60,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const platform = await loadHttpPlatform(options.platform);
   const imports = options.declared
     ? [options.rootModule]
-    : [options.rootModule, ProcguardModule.forRoot({ health: false, supervisor: false, history: false, database: false })];
+    : [options.rootModule, ProcguardModule.forRoot({ health: false, supervisor: false, history: false, database: false, metrics: false })];
   Module({ imports })(ProcguardHostRoot);
   // Logs are held back until the app exists: a settings mistake found inside Nest
   // (forRootAsync) then reaches the user as bootstrap's one clear message, not also as
