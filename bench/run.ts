@@ -25,6 +25,8 @@ import { benchSse } from './scenarios/sse.js';
 import { sseRows } from './lib/sse-rows.js';
 import { benchPgFailover } from './scenarios/pg-failover.js';
 import { pgFailoverRows } from './lib/pg-failover-rows.js';
+import { benchMetrics } from './scenarios/metrics.js';
+import { metricsRows } from './lib/metrics-rows.js';
 
 /** `npm run bench -- sse history`: only the scenarios with these keys or ids (all when none). */
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
   await scenario('pgFailover', '10', 'PostgreSQL lock: kill -9 failover to a standby x5, heartbeat cost', () => benchPgFailover(5), (r) =>
     pgFailoverRows(r, recovery),
   );
+  await scenario('metrics', '11', 'resource sampling over 500 groups, /api/metrics with 500 instances', () => benchMetrics(), metricsRows);
 
   const durationSec = Math.round((performance.now() - started) / 100) / 10;
   console.log(`\n${renderTable(rows)}\n`);

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import type { HttpPlatformName } from './bootstrap-options.js';
 import type { HostAllowList } from '../lifecycle/presentation/host-allow-list.js';
+import type { IHttpRequestObserver } from '../metrics/application/ports/http-request-observer.port.js';
 
 /**
  * What procguard's server needs of an HTTP platform beyond Nest's own adapter:
@@ -18,6 +19,11 @@ export interface HttpPlatform {
   registerHostCheck(app: INestApplication, allowList: HostAllowList): void;
   /** Serves `GET path` straight on the platform, outside Nest's guards, pipes and interceptors. */
   registerLivenessRoute(app: INestApplication, path: string): void;
+  /**
+   * Tells `observer` every answered request (refused, 404 and liveness included) with its
+   * route template, never the raw URL. Call after the host check, before any route.
+   */
+  registerRequestObserver(app: INestApplication, observer: IHttpRequestObserver): void;
 }
 
 /** The chosen platform's package is not installed: it is an optional peer dependency. */

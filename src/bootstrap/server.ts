@@ -5,6 +5,8 @@ import { ApplicationLifecycleService } from '../lifecycle/application/applicatio
 import { SHUTDOWN_ORDER } from '../lifecycle/application/shutdown-sequence.js';
 import { HttpDrainer } from '../lifecycle/infrastructure/http-drainer.js';
 import { HostAllowList } from '../lifecycle/presentation/host-allow-list.js';
+import { HTTP_REQUEST_OBSERVER } from '../metrics/application/metrics.tokens.js';
+import type { IHttpRequestObserver } from '../metrics/application/ports/http-request-observer.port.js';
 import { lastDeclaration } from '../module/module-declaration.js';
 import { ProcguardModule } from '../module/procguard.module.js';
 import { DATABASE, type IDatabase } from '../persistence/application/database.port.js';
@@ -58,7 +60,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const platform = await loadHttpPlatform(options.platform);
   const imports = options.declared
     ? [options.rootModule]
-    : [options.rootModule, ProcguardModule.forRoot({ health: false, supervisor: false, history: false, database: false })];
+    : [options.rootModule, ProcguardModule.forRoot({ health: false, supervisor: false, history: false, database: false, metrics: false })];
   Module({ imports })(ProcguardHostRoot);
   // Logs are held back until the app exists: a settings mistake found inside Nest
   // (forRootAsync) then reaches the user as bootstrap's one clear message, not also as
@@ -70,6 +72,8 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const healthRoutes = lastDeclaration()?.features.health === true;
   const healthPath = healthRoutes ? `${prefix ? `/${prefix}` : ''}/health` : null;
   platform.registerHostCheck(app, HostAllowList.fromSettings(settings));
+  const requests = optional<IHttpRequestObserver>(app, HTTP_REQUEST_OBSERVER);
+  if (requests) platform.registerRequestObserver(app, requests);
   if (healthPath) platform.registerLivenessRoute(app, `${healthPath}/live`);
   const lifecycle = app.get(ApplicationLifecycleService);
   const drainer = new HttpDrainer(app.getHttpServer());

@@ -48,12 +48,14 @@ export interface ProcguardFeatures {
   readonly database?: boolean;
   /** The web dashboard, `GET <prefix>/ui`. Needs the `/processes` routes (`supervisor: true`) and `history`; on by default when they are. */
   readonly dashboard?: boolean;
+  /** `GET <prefix>/metrics` (Prometheus text) and the HTTP request timings behind it. */
+  readonly metrics?: boolean;
 }
 
 /** Features with their defaults applied. */
 export type ResolvedFeatures = Required<ProcguardFeatures>;
 
-export const DEFAULT_FEATURES: ResolvedFeatures = { health: true, supervisor: true, history: true, database: true, dashboard: true };
+export const DEFAULT_FEATURES: ResolvedFeatures = { health: true, supervisor: true, history: true, database: true, dashboard: true, metrics: true };
 
 const OPTION_VARIABLES: Record<keyof ProcguardModuleOptions, string> = {
   processesConfig: 'PROCESSES_CONFIG',
@@ -108,6 +110,7 @@ export function resolveFeatures(given: ProcguardFeatures): ResolvedFeatures {
     history: [true, false],
     database: [true, false],
     dashboard: [true, false],
+    metrics: [true, false],
   };
   for (const [name, values] of Object.entries(allowed) as [keyof ProcguardFeatures, readonly unknown[]][]) {
     if (!values.includes(features[name])) {

@@ -16,7 +16,7 @@ import { ProcguardOptionsError } from './procguard-module.options.js';
 import { ProcguardSupervisor } from './procguard-supervisor.service.js';
 import { ProcguardModule } from './procguard.module.js';
 
-const LEAN = { supervisor: false, history: false, database: false } as const;
+const LEAN = { supervisor: false, history: false, database: false, metrics: false } as const;
 const TOKEN = 'a-token-of-24-characters';
 
 describe('ProcguardModule', () => {
@@ -64,7 +64,7 @@ describe('ProcguardModule', () => {
     it('turns every feature on: health, processes, events, history and dashboard routes', async () => {
       const ref = await compile([ProcguardModule.forRoot()]);
 
-      expect(controllersOf(ref).sort()).toEqual(['events', 'health', 'processes', 'processes', 'ui']); // history lives under /processes/:name/history
+      expect(controllersOf(ref).sort()).toEqual(['events', 'health', 'metrics', 'processes', 'processes', 'ui']); // history lives under /processes/:name/history
       expect(ref.get(ProcguardSupervisor)).toBeInstanceOf(ProcguardSupervisor);
       expect(ref.get(ProcguardHealthIndicators)).toBeInstanceOf(ProcguardHealthIndicators);
     });
@@ -100,7 +100,7 @@ describe('ProcguardModule', () => {
 
       expect(lastDeclaration()).toEqual({
         options: { eventRetention: 20 },
-        features: { health: true, supervisor: false, history: false, database: false, dashboard: false },
+        features: { health: true, supervisor: false, history: false, database: false, dashboard: false, metrics: false },
       });
     });
   });
@@ -116,7 +116,7 @@ describe('ProcguardModule', () => {
     it("with supervisor: 'service' gives the manager and no /processes route", async () => {
       const ref = await compile([ProcguardModule.forRoot({ supervisor: 'service', history: false })]);
 
-      expect(controllersOf(ref)).toEqual(['health']);
+      expect(controllersOf(ref)).toEqual(['health', 'metrics']);
       expect(ref.get(ProcguardSupervisor).list()).toEqual([]);
     });
 
@@ -144,8 +144,14 @@ describe('ProcguardModule', () => {
     it('with supervisor: false turns the history off too (it records the agents\' events)', async () => {
       const ref = await compile([ProcguardModule.forRoot({ supervisor: false })]);
 
+      expect(controllersOf(ref)).toEqual(['health', 'metrics']);
+      expect(lastDeclaration()?.features).toEqual({ health: true, supervisor: false, history: false, database: true, dashboard: false, metrics: true });
+    });
+
+    it('with metrics: false adds no /metrics route', async () => {
+      const ref = await compile([ProcguardModule.forRoot({ supervisor: false, metrics: false })]);
+
       expect(controllersOf(ref)).toEqual(['health']);
-      expect(lastDeclaration()?.features).toEqual({ health: true, supervisor: false, history: false, database: true, dashboard: false });
     });
 
     it.each([

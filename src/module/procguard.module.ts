@@ -5,6 +5,7 @@ import { HistoryModule } from '../history/history.module.js';
 import { HealthModule } from '../lifecycle/health.module.js';
 import { InfrastructureModule } from '../lifecycle/infrastructure/infrastructure.module.js';
 import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { PersistenceModule } from '../persistence/persistence.module.js';
 import { SupervisorModule } from '../supervisor/supervisor.module.js';
 import { recordDeclaration } from './module-declaration.js';
@@ -19,7 +20,7 @@ import { moduleOverrides, resolveFeatures, type ProcguardFeatures, type Procguar
 import { ProcguardLifecycle } from './procguard-lifecycle.service.js';
 import { ProcguardSupervisor } from './procguard-supervisor.service.js';
 
-const FEATURE_KEYS: readonly (keyof ProcguardFeatures)[] = ['health', 'supervisor', 'history', 'database', 'dashboard'];
+const FEATURE_KEYS: readonly (keyof ProcguardFeatures)[] = ['health', 'supervisor', 'history', 'database', 'dashboard', 'metrics'];
 
 /**
  * procguard inside a host's Nest app. Import it once, in the root module, and start the
@@ -79,6 +80,7 @@ function withFeatures(definition: DynamicModule, features: ResolvedFeatures): Dy
   }
   if (features.history) imports.push(HistoryModule);
   if (features.dashboard) imports.push(DashboardModule);
+  if (features.metrics) imports.push(MetricsModule);
   return { ...definition, global: true, imports, providers, exports };
 }
 

@@ -17,11 +17,17 @@ import {
   OUTPUT_STORE,
   PROCESS_CONFIG_SOURCE,
   PROCESS_LAUNCHER,
+  PROBE_OBSERVATIONS,
   PROCESS_SPECS,
   READINESS_PROBE,
   RECONCILE_INTERVAL,
+  RESOURCE_SAMPLER,
   STRAY_PROCESS_FINDER,
 } from './application/supervisor.tokens.js';
+import type { IProcessLauncher } from './application/ports/process-launcher.port.js';
+import { ProbeObservations } from './application/probe-observations.js';
+import { ResourceSampler } from './application/resource-sampler.js';
+import { ProcGroupUsageReader } from './infrastructure/proc-group-usage.reader.js';
 import { dataDirKey, type OwnerMarker } from './infrastructure/owner-marker.js';
 import { ProcStrayFinder } from './infrastructure/proc-stray-finder.adapter.js';
 import { DESIRED_STATE } from './application/ports/desired-state.port.js';
@@ -66,6 +72,19 @@ const providers: Provider[] = [
       inject: [OWNER],
       useFactory: (owner: Omit<OwnerMarker, 'name'>) => new ProcStrayFinder(new ProcessUtils(), owner),
     },
+    {
+      // One /proc pass per tick for every instance: the status's resources, max_memory_restart, the metrics.
+      provide: RESOURCE_SAMPLER,
+      inject: [PROCESS_LAUNCHER],
+      useFactory: (launcher: IProcessLauncher) => {
+        const logger = new Logger('ResourceSampler');
+        const helpers = launcher instanceof NodeProcessLauncher ? () => launcher.helperPids() : undefined;
+        return new ResourceSampler(new ProcGroupUsageReader({ exclude: helpers }), {
+          onError: (error) => logger.warn(`Sampling CPU and memory failed: ${(error as Error).message}`),
+        });
+      },
+    },
+    { provide: PROBE_OBSERVATIONS, useFactory: () => new ProbeObservations() },
     { provide: READINESS_PROBE, useClass: NetReadinessProbe },
     {
       provide: OUTPUT_STORE,
@@ -145,7 +164,7 @@ export class SupervisorModule {
       imports: [LifecycleModule],
       controllers: options.routes ? [ProcessesController, ReloadController] : [],
       providers: options.routes ? [...providers, LogStreamsRegistry] : providers,
-      exports: [ProcessManager, AGENT_STATS, ReloadOutcomes],
+      exports: [ProcessManager, AGENT_STATS, ReloadOutcomes, RESOURCE_SAMPLER, PROBE_OBSERVATIONS],
     };
   }
 }

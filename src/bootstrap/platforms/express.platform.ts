@@ -58,10 +58,39 @@ export function expressPlatform(pkg: typeof PlatformExpress): HttpPlatform {
         sendJson(response, refusal.statusCode, refusal.headers, refusal.body);
       });
     },
+    registerRequestObserver(app, observer) {
+      instance(app).use((request, response, next) => {
+        const began = process.hrtime.bigint();
+        let told = false;
+        const tell = () => {
+          if (told) return;
+          told = true;
+          const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+          observer.observe({ method: request.method ?? 'GET', route: routeTemplate(request), statusCode: response.statusCode, seconds });
+        };
+        // `close` alone for a client that went away before the answer was written.
+        response.once('finish', tell);
+        response.once('close', tell);
+        next();
+      });
+    },
     registerLivenessRoute(app, path) {
       instance(app).get(path, (_request, response) => sendJson(response, 200, LIVENESS_ANSWER.headers, LIVENESS_ANSWER.body));
     },
   };
+}
+
+/** Nest's not-found route under the global prefix (`router.all('*path')`): nothing really matched. */
+const NOT_FOUND_ROUTE = '*path';
+
+/**
+ * The matched route's template, as Express leaves it on the request (`req.route.path`, under
+ * the router's `baseUrl`); null when no route matched (a 404, a refused Host).
+ */
+function routeTemplate(request: IncomingMessage): string | null {
+  const { route, baseUrl } = request as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
+  if (typeof route?.path !== 'string' || route.path === NOT_FOUND_ROUTE) return null;
+  return `${baseUrl ?? ''}${route.path}`;
 }
 
 function sendJson(response: ServerResponse, status: number, headers: Readonly<Record<string, string>>, body: unknown): void {

@@ -18,6 +18,13 @@ export function fastifyPlatform(pkg: typeof PlatformFastify): HttpPlatform {
         void reply.code(refusal.statusCode).headers(refusal.headers).send(refusal.body);
       });
     },
+    registerRequestObserver(app, observer) {
+      instance(app).addHook('onResponse', (request, reply, done) => {
+        // routeOptions.url is the template (`/api/processes/:name`); absent when nothing matched.
+        observer.observe({ method: request.method, route: request.routeOptions?.url ?? null, statusCode: reply.statusCode, seconds: reply.elapsedTime / 1000 });
+        done();
+      });
+    },
     registerLivenessRoute(app, path) {
       instance(app).get(path, (_request, reply) => {
         void reply.headers(LIVENESS_ANSWER.headers).send(LIVENESS_ANSWER.body);

@@ -32,6 +32,7 @@ export class EventRecorder {
   private readonly sinkErrors = new Map<string, string>();
   private droppedFromBacklog = 0;
   private retry: ReturnType<typeof setTimeout> | null = null;
+  private written = 0;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: IEventStore,
@@ -89,6 +90,11 @@ export class EventRecorder {
     return this.store.since(afterId, limit);
   }
 
+  /** Events the store took since start (the metrics' procguard_events_written_total). */
+  get writtenCount(): number {
+    return this.written;
+  }
+
   /** Events waiting for the store (a full disk); for tests and diagnostics. */
   get backlogSize(): number {
     return this.backlog.length;
@@ -100,6 +106,7 @@ export class EventRecorder {
     try {
       // The backlog goes first, so the ids keep the order the events happened in.
       stored = this.store.append(waiting > 0 ? [...this.backlog, ...batch] : batch).slice(waiting);
+      this.written += waiting + batch.length;
     } catch (error) {
       // Supervision goes on; the events still reach the other sinks and live streams (without ids).
       if (isStorageError(error)) this.keep(batch);
@@ -129,6 +136,7 @@ export class EventRecorder {
     if (this.backlog.length === 0) return;
     try {
       this.store.append(this.backlog);
+      this.written += this.backlog.length;
     } catch (error) {
       if (isStorageError(error)) {
         this.keep([]);

@@ -2,7 +2,9 @@ import { jest } from '@jest/globals';
 import type { ProcessSpec } from '../domain/process-spec.js';
 import { ManagedProcess } from './managed-process.js';
 import type { ProcessEvent } from './process-status.js';
-import { FakeLauncher, FakeProbe, InMemoryChildRegistry, InMemoryOutputStore, instanceOf } from './testing/fakes.js';
+import { ProbeObservations, type ProbeCheck } from './probe-observations.js';
+import { ResourceSampler } from './resource-sampler.js';
+import { FakeGroupUsageReader, FakeLauncher, FakeProbe, InMemoryChildRegistry, InMemoryOutputStore, instanceOf } from './testing/fakes.js';
 
 const T0 = new Date('2024-01-01T00:00:00.000Z');
 const TCP_PROBE = { target: { kind: 'tcp', host: '127.0.0.1', port: null }, intervalMs: 100, timeoutMs: 50, failureThreshold: 3, startupGraceMs: 500 } as const;
@@ -13,6 +15,11 @@ function setup(fields: Partial<ProcessSpec> = {}) {
   const output = new InMemoryOutputStore();
   const registry = new InMemoryChildRegistry();
   const events: ProcessEvent[] = [];
+  const usage = new FakeGroupUsageReader();
+  const resources = new ResourceSampler(usage);
+  const probes = new ProbeObservations();
+  const checks: ProbeCheck[] = [];
+  probes.subscribe((check) => checks.push(check));
   const proc = new ManagedProcess(instanceOf(fields), {
     launcher,
     probe,
@@ -21,9 +28,11 @@ function setup(fields: Partial<ProcessSpec> = {}) {
     ownerInstanceId: 'instance-1',
     globalEnv: () => ({ SHARED: 'yes' }),
     emit: (event) => events.push(event),
+    resources,
+    probes,
   });
   const moves = () => events.map((e) => `${e.from}->${e.to}`);
-  return { launcher, probe, output, registry, events, moves, proc };
+  return { launcher, probe, output, registry, events, moves, proc, usage, resources, checks };
 }
 
 /** Lets every pending promise reaction run (the exit handler, the queue) without moving the clock. */
@@ -629,14 +638,14 @@ describe('ManagedProcess', () => {
   describe('when the spec has max_memory_restart (PM2)', () => {
     it('restarts the child once its whole group is over the limit, naming the figure, and not before', async () => {
       // Arrange
-      const { launcher, proc, moves } = setup({ maxMemoryBytes: 100 * 1048576, killTimeoutMs: 500 });
+      const { launcher, proc, moves, usage } = setup({ maxMemoryBytes: 100 * 1048576, killTimeoutMs: 500 });
       await proc.start();
-      launcher.groupRss.set(1000, 100 * 1048576);
+      usage.setGroup(1000, 100 * 1048576);
 
       // Act
       await advance(2000);
       const atLimit = proc.currentState;
-      launcher.groupRss.set(1000, 150 * 1048576);
+      usage.setGroup(1000, 150 * 1048576);
       await advance(2000);
 
       // Assert
@@ -651,10 +660,11 @@ describe('ManagedProcess', () => {
 
     it('stops sampling a child that is gone', async () => {
       // Arrange
-      const { launcher, proc } = setup({ maxMemoryBytes: 1048576, autorestart: 'never' });
+      const { launcher, proc, usage, resources } = setup({ maxMemoryBytes: 1048576, autorestart: 'never' });
       await proc.start();
       await proc.stop();
-      launcher.groupRss.set(1000, 1e9);
+      usage.setGroup(1000, 1e9);
+      const readsBefore = usage.reads;
 
       // Act
       await advance(10_000);
@@ -662,6 +672,69 @@ describe('ManagedProcess', () => {
       // Assert
       expect(launcher.signalsTo(1000)).toEqual(['SIGTERM']);
       expect(proc.currentState).toBe('stopped');
+      expect(resources.size).toBe(0);
+      expect(usage.reads).toBe(readsBefore);
+    });
+
+    it('restarts a child whose group grows over the limit only after its restart, from the new group', async () => {
+      // Arrange: the first child stays under; its replacement (pid 1001) goes over.
+      const { launcher, proc, usage } = setup({ maxMemoryBytes: 100 * 1048576, killTimeoutMs: 500 });
+      await proc.start();
+      usage.setGroup(1000, 10 * 1048576);
+      await advance(2000);
+      launcher.last.exit(1);
+      await advance(100);
+      usage.setGroup(1001, 200 * 1048576);
+
+      // Act
+      await advance(2000);
+
+      // Assert
+      expect(launcher.signalsTo(1000)).toEqual([]);
+      expect(launcher.signalsTo(1001)).toEqual(['SIGTERM']);
+      expect(proc.status().reason).toContain('memory 200.0 MiB');
+    });
+  });
+
+  describe('status resources (the sampler)', () => {
+    it('is null before the first sample, then the group\'s figures, and null again once stopped', async () => {
+      // Arrange
+      const { proc, usage } = setup();
+      await proc.start();
+      const before = proc.status().resources;
+      usage.groups.set(1000, [
+        { pid: 1000, cpuSeconds: 1, rssBytes: 10 * 1048576 },
+        { pid: 1500, cpuSeconds: 0.5, rssBytes: 30 * 1048576 },
+      ]);
+
+      // Act
+      await advance(2000);
+      const sampled = proc.status().resources;
+      await proc.stop();
+
+      // Assert
+      expect(before).toBeNull();
+      expect(sampled).toEqual({ cpuSeconds: 1.5, cpuPercent: 75, rssBytes: 40 * 1048576, processes: 2, sampledAt: new Date(T0.getTime() + 2000).toISOString() });
+      expect(proc.status().resources).toBeNull();
+    });
+  });
+
+  describe('readiness probe checks', () => {
+    it('tells each check, its outcome and duration, under the instance name', async () => {
+      // Arrange
+      const { proc, probe, checks } = setup({ port: 3000, readiness: TCP_PROBE });
+      probe.answer(false, true);
+
+      // Act
+      await proc.start();
+      await advance(200);
+
+      // Assert
+      expect(checks.slice(0, 2)).toEqual([
+        { name: 'web', seconds: expect.any(Number), ok: false },
+        { name: 'web', seconds: expect.any(Number), ok: true },
+      ]);
+      expect(checks[0].seconds).toBeGreaterThanOrEqual(0);
     });
   });
 

@@ -7,6 +7,8 @@ import type { IChildRegistry } from './ports/child-registry.port.js';
 import type { IOutputStore } from './ports/output-store.port.js';
 import type { ChildExit, ChildHandle, IProcessLauncher } from './ports/process-launcher.port.js';
 import type { IReadinessProbe } from './ports/readiness-probe.port.js';
+import type { ProbeObservations } from './probe-observations.js';
+import type { ResourceSampler, ResourceUsage } from './resource-sampler.js';
 import { GroupKiller } from './group-killer.js';
 import { guardListener } from './guarded-listener.js';
 import { ReadinessWatch } from './readiness-watch.js';
@@ -36,12 +38,14 @@ export interface ManagedProcessDeps {
    * dependent whose dependency went down then waits instead of crash-looping against it.
    */
   readonly blockedBy?: () => string | null;
-  /** How often max_memory_restart samples the group; MEMORY_SAMPLE_INTERVAL_MS unless given. */
-  readonly memorySampleIntervalMs?: number;
+  /**
+   * Samples CPU and memory of each child's whole group (the status's `resources`, and
+   * max_memory_restart). Without it neither is known and max_memory_restart cannot act.
+   */
+  readonly resources?: ResourceSampler | null;
+  /** Told every readiness probe check (duration, outcome), for the metrics. */
+  readonly probes?: ProbeObservations | null;
 }
-
-/** Every few seconds, as the issue asks: one /proc scan per sample and limited instance. */
-export const MEMORY_SAMPLE_INTERVAL_MS = 2000;
 
 function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;
@@ -65,8 +69,8 @@ export class ManagedProcess {
   private backoffTimer: ReturnType<typeof setTimeout> | null = null;
   /** wait_ready: the listen_timeout of the child now starting. */
   private readyTimer: ReturnType<typeof setTimeout> | null = null;
-  /** max_memory_restart: samples the child's process group while it lives. */
-  private memoryTimer: ReturnType<typeof setInterval> | null = null;
+  /** Ends the resource sampling of the child now running (see ResourceSampler.watch). */
+  private unwatchResources: (() => void) | null = null;
   private nextRestartAt: number | null = null;
   private restarts = 0;
   /** The last move to "stopped" was the restart policy's answer to an exit. */
@@ -89,6 +93,7 @@ export class ManagedProcess {
           if (this.child && this.state.value === 'starting') this.move('running', 'readiness probe passed');
         }),
       onFailed: (failures, child) => this.enqueue(() => this.onProbeFailed(failures, child)),
+      onChecked: (seconds, ok) => deps.probes?.record({ name: instance.name, seconds, ok }),
     });
   }
 
@@ -178,6 +183,7 @@ export class ManagedProcess {
       lastExit: this.lastExit,
       reason: this.reason,
       nextRestartAt: this.nextRestartAt === null ? null : new Date(this.nextRestartAt).toISOString(),
+      resources: running ? (this.deps.resources?.usageOf(this.instance.name) ?? null) : null,
     };
   }
 
@@ -231,7 +237,7 @@ export class ManagedProcess {
     child.onOutput(guardListener(`output of "${instance.name}"`, (stream, chunk) => deps.output.append(instance.name, stream, chunk)));
     // The exit event decides at once; nothing polls for liveness.
     void child.exited.then((exit) => this.enqueue(() => this.onChildExit(child, exit)));
-    if (instance.spec.maxMemoryBytes !== null) this.watchMemory(child, instance.spec.maxMemoryBytes);
+    this.watchResources(child, instance.spec.maxMemoryBytes);
     if (instance.spec.waitReady) this.waitForReady(child, instance.spec.waitReady.timeoutMs);
     else if (!this.readiness.begin(child)) this.move('running', 'started (no readiness probe)');
   }
@@ -259,27 +265,28 @@ export class ManagedProcess {
   }
 
   /**
-   * PM2 `max_memory_restart`, counting the whole process group (PM2 reads the main PID only):
-   * sampled every MEMORY_SAMPLE_INTERVAL_MS; over the limit, the child is stopped and restarted
+   * Samples the child's whole group while it lives, and applies PM2 `max_memory_restart` to
+   * it (PM2 reads the main PID only): over the limit, the child is stopped and restarted
    * through the restart policy, the reason naming the figure measured.
    */
-  private watchMemory(child: ChildHandle, limit: number): void {
-    const interval = this.deps.memorySampleIntervalMs ?? MEMORY_SAMPLE_INTERVAL_MS;
-    this.memoryTimer = setInterval(() => {
+  private watchResources(child: ChildHandle, limit: number | null): void {
+    const sampler = this.deps.resources;
+    if (!sampler) return;
+    let tripped = false;
+    const onSample = (usage: ResourceUsage) => {
+      if (limit === null || tripped || usage.rssBytes <= limit) return;
+      tripped = true;
       void this.enqueue(async () => {
         if (this.child !== child || child === this.stoppingChild) return;
-        const rss = this.deps.launcher.groupRssBytes(child.pgid);
-        if (rss === null || rss <= limit) return;
-        this.clearMemoryTimer();
-        await this.stopUnready(child, `memory ${mib(rss)} of the process group is over max_memory_restart ${mib(limit)}`);
+        await this.stopUnready(child, `memory ${mib(usage.rssBytes)} of the process group is over max_memory_restart ${mib(limit)}`);
       });
-    }, interval);
-    this.memoryTimer.unref?.();
+    };
+    this.unwatchResources = sampler.watch(this.instance.name, child.pgid, onSample);
   }
 
-  private clearMemoryTimer(): void {
-    if (this.memoryTimer) clearInterval(this.memoryTimer);
-    this.memoryTimer = null;
+  private stopResourceWatch(): void {
+    this.unwatchResources?.();
+    this.unwatchResources = null;
   }
 
   private clearReadyTimer(): void {
@@ -403,7 +410,7 @@ export class ManagedProcess {
   private forget(child: ChildHandle): void {
     this.readiness.end();
     this.clearReadyTimer();
-    this.clearMemoryTimer();
+    this.stopResourceWatch();
     if (this.child === child) this.child = null;
     this.deps.registry.remove(this.instance.name, child.pid);
   }

@@ -12,7 +12,9 @@ import type { IOutputStore, LogLine } from './ports/output-store.port.js';
 import type { IProcessLauncher } from './ports/process-launcher.port.js';
 import type { IReadinessProbe } from './ports/readiness-probe.port.js';
 import type { ProcessEvent, ProcessStatus } from './process-status.js';
-import { CHILD_REGISTRY, OUTPUT_STORE, PROCESS_LAUNCHER, READINESS_PROBE } from './supervisor.tokens.js';
+import type { ProbeObservations } from './probe-observations.js';
+import type { ResourceSampler } from './resource-sampler.js';
+import { CHILD_REGISTRY, OUTPUT_STORE, PROBE_OBSERVATIONS, PROCESS_LAUNCHER, READINESS_PROBE, RESOURCE_SAMPLER } from './supervisor.tokens.js';
 
 export interface ReloadReport {
   readonly started: string[];
@@ -46,6 +48,8 @@ export class ProcessManager {
     @Inject(CHILD_REGISTRY) private readonly registry: IChildRegistry,
     @Inject(INSTANCE_ID) private readonly instanceId: string,
     @Optional() @Inject(DESIRED_STATE) private readonly desired: IDesiredStateStore = new InMemoryDesiredState(),
+    @Optional() @Inject(RESOURCE_SAMPLER) private readonly resources: ResourceSampler | null = null,
+    @Optional() @Inject(PROBE_OBSERVATIONS) private readonly probes: ProbeObservations | null = null,
   ) {}
 
   /** Declares the specs (no process starts). */
@@ -290,6 +294,8 @@ export class ProcessManager {
           globalEnv: () => this.globalEnv,
           emit: (event) => this.publish(event),
           blockedBy: () => (this.closing ? null : this.gate.blockerFor(spec.dependsOn)),
+          resources: this.resources,
+          probes: this.probes,
         }),
       );
     }

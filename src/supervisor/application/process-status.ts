@@ -1,4 +1,5 @@
 import type { ManagedState } from '../domain/managed-process-state.js';
+import type { ResourceUsage } from './resource-sampler.js';
 
 export interface ExitInfo {
   readonly code: number | null;
@@ -21,6 +22,8 @@ export interface ProcessStatus {
   /** Why it is in its current state, in words. */
   readonly reason: string | null;
   readonly nextRestartAt: string | null;
+  /** CPU and memory summed over the child's whole process group; null before the first sample or when not running. */
+  readonly resources: ResourceUsage | null;
 }
 
 /** One state change, as it happens (issue 4 stores these). */

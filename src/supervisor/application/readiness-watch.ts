@@ -6,6 +6,8 @@ export interface ReadinessHandlers {
   onReady(): void;
   /** `threshold` consecutive failures after the start-up grace. */
   onFailed(failures: number, child: ChildHandle): void;
+  /** Each check's duration in seconds and outcome (for the metrics). */
+  onChecked?(seconds: number, ok: boolean): void;
 }
 
 /** Before the first success the probe runs this often, so readiness is seen quickly. */
@@ -34,8 +36,10 @@ export class ReadinessWatch {
     let failures = 0;
     let ready = false;
     const tick = async () => {
+      const began = performance.now();
       const ok = await this.probe.check(target, spec.timeoutMs);
       if (this.child !== child) return;
+      this.handlers.onChecked?.((performance.now() - began) / 1000, ok);
       if (ok) {
         failures = 0;
         if (!ready) {

@@ -11,3 +11,7 @@ export const PROCESS_CONFIG_SOURCE = Symbol('IProcessConfigSource');
 export const RECONCILE_INTERVAL = Symbol('ReconcileIntervalMs');
 /** Finds processes earlier backends of this data directory left (IStrayProcessFinder). */
 export const STRAY_PROCESS_FINDER = Symbol('IStrayProcessFinder');
+/** The per-instance CPU and memory sampler (ResourceSampler), shared by the status, max_memory_restart and the metrics. */
+export const RESOURCE_SAMPLER = Symbol('ResourceSampler');
+/** Readiness probe checks as they happen (ProbeObservations), for the metrics. */
+export const PROBE_OBSERVATIONS = Symbol('ProbeObservations');

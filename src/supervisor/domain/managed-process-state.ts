@@ -20,6 +20,9 @@ const ALLOWED: Readonly<Record<ManagedState, readonly ManagedState[]>> = {
   failed: ['starting', 'stopped', 'waiting'],
 };
 
+/** Every state, in the table's order (the metrics show one gauge per state). */
+export const MANAGED_STATES = Object.keys(ALLOWED) as readonly ManagedState[];
+
 export class IllegalProcessTransitionError extends SupervisorError {
   readonly code = 'ILLEGAL_PROCESS_TRANSITION';
   constructor(

@@ -26,13 +26,6 @@ const FENCING_TOKEN_VARIABLE = 'PROCGUARD_FENCING_TOKEN';
 /** How long one /proc scan answers `groupAlive` for every group (see liveGroups). */
 const GROUP_SCAN_TTL_MS = 5;
 
-/**
- * How long one /proc scan gives the members for every group's memory sample: one scan costs
- * about 4 ms with 100 processes (measured), so the samples of all instances (every 2 s each)
- * share one per period; a member started since is counted from the next scan on.
- */
-const MEMORY_SCAN_TTL_MS = 2000;
-
 /** A group's lifeline: who its watcher is, and whether only it may still be left. */
 interface Lifeline {
   watcherPid: number | null;
@@ -58,7 +51,6 @@ export interface LauncherOptions {
 export class NodeProcessLauncher implements IProcessLauncher {
   private readonly baseEnv: NodeJS.ProcessEnv;
   private scan: { at: number; groups: ReadonlyMap<number, number[]> } | null = null;
-  private memoryScan: { at: number; groups: ReadonlyMap<number, number[]> } | null = null;
   /** The lifeline of each group this launcher started, until it closes. */
   private readonly lifelines = new Map<number, Lifeline>();
 
@@ -140,22 +132,11 @@ export class NodeProcessLauncher implements IProcessLauncher {
     return alive;
   }
 
-  /** From /proc/<pid>/status (VmRSS, in kB, so no page size is assumed) of each member but the watcher. */
-  groupRssBytes(pgid: number): number | null {
-    if (process.platform !== 'linux' || !Number.isInteger(pgid) || pgid <= 1) return null;
-    const watcher = this.lifelines.get(pgid)?.watcherPid;
-    const now = performance.now();
-    if (!this.memoryScan || now - this.memoryScan.at >= MEMORY_SCAN_TTL_MS) this.memoryScan = { at: now, groups: this.liveGroups() };
-    let kib = 0;
-    for (const member of this.memoryScan.groups.get(pgid) ?? []) {
-      if (member === watcher) continue;
-      try {
-        kib += Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${member}/status`, 'utf8'))?.[1] ?? 0);
-      } catch {
-        // exited while we looked
-      }
-    }
-    return kib * 1024;
+  /** The lifeline watchers of the groups this launcher started: helpers, never counted as the child's processes. */
+  helperPids(): ReadonlySet<number> {
+    const pids = new Set<number>();
+    for (const lifeline of this.lifelines.values()) if (lifeline.watcherPid !== null) pids.add(lifeline.watcherPid);
+    return pids;
   }
 
   /**

@@ -42,8 +42,6 @@ export interface IProcessLauncher {
   /** kill(-pgid, signal); false when the group is gone or pgid is not a real group (≤ 1). */
   signalGroup(pgid: number, signal: string): boolean;
   groupAlive(pgid: number): boolean;
-  /** Resident memory summed over the group's live members (the adapter's own helpers left out), in bytes; null when unknown. */
-  groupRssBytes(pgid: number): number | null;
   /** The kernel start time of `pid`, or null if no such (non-zombie) process. */
   startTimeOf(pid: number): string | null;
   readonly bootId: string | null;

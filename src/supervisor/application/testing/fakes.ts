@@ -4,6 +4,7 @@ import type { ChildRecord, IChildRegistry } from '../ports/child-registry.port.j
 import type { IOutputStore, LogLine } from '../ports/output-store.port.js';
 import type { ChildExit, ChildHandle, IProcessLauncher, LaunchRequest, OutputStream } from '../ports/process-launcher.port.js';
 import type { IReadinessProbe, ResolvedProbeTarget } from '../ports/readiness-probe.port.js';
+import type { GroupMemberUsage, IGroupUsageReader } from '../ports/group-usage-reader.port.js';
 
 /** A promise the test settles by hand. */
 export class Deferred<T> {
@@ -138,8 +139,6 @@ export class FakeLauncher implements IProcessLauncher {
   onLaunch: (child: FakeChild) => void = () => undefined;
   private readonly failures: Error[] = [];
   private readonly groupOverrides = new Map<number, boolean>();
-  /** What groupRssBytes answers per group (0 when unset). */
-  readonly groupRss = new Map<number, number>();
   private readonly startTimeOverrides = new Map<number, string | null>();
   private gate: Deferred<void> | null = null;
   private nextPid = 1000;
@@ -189,10 +188,6 @@ export class FakeLauncher implements IProcessLauncher {
     if (child?.alive) child.receive(signal);
     if (this.groupOverrides.get(pgid) && this.groupDiesOn.has(signal)) this.groupOverrides.set(pgid, false);
     return alive;
-  }
-
-  groupRssBytes(pgid: number): number | null {
-    return this.groupRss.get(pgid) ?? 0;
   }
 
   groupAlive(pgid: number): boolean {
@@ -293,5 +288,27 @@ export class InMemoryChildRegistry implements IChildRegistry {
 
   list(): ChildRecord[] {
     return [...this.records];
+  }
+}
+
+/** IGroupUsageReader answering what the test set per group; `reads` counts the passes. */
+export class FakeGroupUsageReader implements IGroupUsageReader {
+  readonly groups = new Map<number, GroupMemberUsage[]>();
+  reads = 0;
+  /** The next read throws this. */
+  failWith: Error | null = null;
+  /** Answer null (no /proc here). */
+  unsupported = false;
+
+  /** The group `pgid` is one process using `rssBytes` and `cpuSeconds`. */
+  setGroup(pgid: number, rssBytes: number, cpuSeconds = 0): void {
+    this.groups.set(pgid, [{ pid: pgid, cpuSeconds, rssBytes }]);
+  }
+
+  read(pgids: ReadonlySet<number>): ReadonlyMap<number, readonly GroupMemberUsage[]> | null {
+    this.reads += 1;
+    if (this.failWith) throw this.failWith;
+    if (this.unsupported) return null;
+    return new Map([...this.groups].filter(([pgid]) => pgids.has(pgid)));
   }
 }
