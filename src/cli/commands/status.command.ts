@@ -1,4 +1,4 @@
-import { ago, bytes, duration, paintFor, paintState, table } from '../operator/human-format.js';
+import { ago, bytes, duration, paintFor, paintState, table, type Paint } from '../operator/human-format.js';
 import { operatorCommand } from '../operator/operator-command.js';
 import { printJson } from '../operator/operator-context.js';
 import type { ProcessStatusView } from '../operator/api-types.js';
@@ -21,29 +21,33 @@ export const statusCommand = operatorCommand({
       printJson(body);
       return 0;
     }
-    const paint = paintFor(process.stdout);
     if (body.processes.length === 0) {
       process.stdout.write('No processes are declared.\n');
       return 0;
     }
-    const rows = body.processes.map((p) => [
-      p.name,
-      paintState(p.state, paint),
-      p.pid === null ? '-' : String(p.pid),
-      p.uptimeSeconds === null ? '-' : duration(p.uptimeSeconds),
-      String(p.restarts),
-      p.resources ? `${p.resources.cpuPercent.toFixed(1)}%` : '-',
-      p.resources ? bytes(p.resources.rssBytes) : '-',
-      lastExit(p),
-      p.reason ?? '-',
-    ]);
-    process.stdout.write(table(['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'MEMORY', 'LAST EXIT', 'REASON'], rows, paint));
+    process.stdout.write(statusTable(body.processes, paintFor(process.stdout)));
     return 0;
   },
 });
 
-function lastExit(p: ProcessStatusView): string {
+/** The status table; CPU and memory from `resources` when the backend samples them, `-` otherwise. */
+export function statusTable(processes: readonly ProcessStatusView[], paint: Paint, now = Date.now()): string {
+  const rows = processes.map((p) => [
+    p.name,
+    paintState(p.state, paint),
+    p.pid === null ? '-' : String(p.pid),
+    p.uptimeSeconds === null ? '-' : duration(p.uptimeSeconds),
+    String(p.restarts),
+    p.resources ? `${p.resources.cpuPercent.toFixed(1)}%` : '-',
+    p.resources ? bytes(p.resources.rssBytes) : '-',
+    lastExit(p, now),
+    p.reason ?? '-',
+  ]);
+  return table(['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'MEMORY', 'LAST EXIT', 'REASON'], rows, paint);
+}
+
+function lastExit(p: ProcessStatusView, now: number): string {
   if (!p.lastExit) return '-';
   const how = p.lastExit.signal ? p.lastExit.signal : `code ${p.lastExit.code}`;
-  return `${how}, ${ago(p.lastExit.at)}`;
+  return `${how}, ${ago(p.lastExit.at, now)}`;
 }

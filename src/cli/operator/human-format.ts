@@ -53,7 +53,8 @@ export interface Paint {
   dim(text: string): string;
 }
 
-const plain: Paint = { bold: (t) => t, green: (t) => t, yellow: (t) => t, red: (t) => t, dim: (t) => t };
+/** No colour (a pipe, a file, NO_COLOR). */
+export const plain: Paint = { bold: (t) => t, green: (t) => t, yellow: (t) => t, red: (t) => t, dim: (t) => t };
 const ansi = (code: number) => (text: string) => `\u001b[${code}m${text}\u001b[0m`;
 const coloured: Paint = { bold: ansi(1), green: ansi(32), yellow: ansi(33), red: ansi(31), dim: ansi(2) };
 
