@@ -64,7 +64,7 @@ describe('ProcguardModule', () => {
     it('turns every feature on: health, processes, events, history and dashboard routes', async () => {
       const ref = await compile([ProcguardModule.forRoot()]);
 
-      expect(controllersOf(ref).sort()).toEqual(['events', 'health', 'metrics', 'processes', 'processes', 'ui']); // history lives under /processes/:name/history
+      expect(controllersOf(ref).sort()).toEqual(['events', 'health', 'metrics', 'processes', 'processes', 'reload', 'ui']); // history lives under /processes/:name/history
       expect(ref.get(ProcguardSupervisor)).toBeInstanceOf(ProcguardSupervisor);
       expect(ref.get(ProcguardHealthIndicators)).toBeInstanceOf(ProcguardHealthIndicators);
     });
@@ -131,7 +131,7 @@ describe('ProcguardModule', () => {
     it('with dashboard: false leaves the other routes', async () => {
       const ref = await compile([ProcguardModule.forRoot({ dashboard: false })]);
 
-      expect(controllersOf(ref).sort()).toEqual(['events', 'health', 'processes', 'processes']);
+      expect(controllersOf(ref).sort()).toEqual(['events', 'health', 'metrics', 'processes', 'processes', 'reload']);
     });
 
     it("with supervisor: 'service' or history: false turns the dashboard off (it needs their routes)", () => {
