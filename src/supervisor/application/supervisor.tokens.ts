@@ -11,3 +11,7 @@ export const PROCESS_CONFIG_SOURCE = Symbol('IProcessConfigSource');
 export const RECONCILE_INTERVAL = Symbol('ReconcileIntervalMs');
 /** Finds processes earlier backends of this data directory left (IStrayProcessFinder). */
 export const STRAY_PROCESS_FINDER = Symbol('IStrayProcessFinder');
+/** Runs cron_restart schedules (ICronScheduler). */
+export const CRON_SCHEDULER = Symbol('ICronScheduler');
+/** Watches files for PM2 `watch` (IFileWatcher). */
+export const FILE_WATCHER = Symbol('IFileWatcher');

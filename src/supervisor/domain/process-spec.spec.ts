@@ -23,6 +23,8 @@ function spec(fields: Partial<ProcessSpec> = {}): ProcessSpec {
     readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 500, failureThreshold: 3, startupGraceMs: 2000 },
     waitReady: null,
     maxMemoryBytes: null,
+    cronRestart: null,
+    watch: null,
     dependsOn: [],
     ...fields,
   };
