@@ -117,7 +117,7 @@ export function parseProcessEntry(raw: unknown, where: string, options: EntryOpt
     maxMemoryBytes: readMaxMemory(r),
     dependsOn: readDependsOn(r, name),
     cronRestart: readCronRestart(r, options.cronProblem),
-    watch: readWatch(r, resolvedCwd, options.resolvePath),
+    watch: readWatch(r, resolvedCwd, options.resolvePath, context.warnings),
   };
   for (const [field, reason] of execLimitProblems(spec.command, spec.args, spec.env)) r.fail(field, reason);
   return { where, label, name, spec: Object.freeze(spec) };

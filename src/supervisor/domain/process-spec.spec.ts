@@ -197,6 +197,8 @@ describe('sameSpec', () => {
       ['waitReady', { waitReady: { timeoutMs: 3000 } }],
       ['maxMemoryBytes', { maxMemoryBytes: 1024 }],
       ['dependsOn', { dependsOn: ['db'] }],
+      ['cronRestart', { cronRestart: '0 3 * * *' }],
+      ['watch', { watch: { paths: ['/srv'], ignore: [], delayMs: 1000 } }],
     ];
 
     it('lists a change for every top-level field', () => {

@@ -37,12 +37,17 @@ export function readCronRestart(r: FieldReader, cronProblem: CronProblem | undef
  * those; false or absent, nothing. `ignore_watch` adds patterns (see watchIgnored), and
  * `watch_delay` is the quiet time after the last change before the restart.
  */
-export function readWatch(r: FieldReader, cwd: string, resolvePath: (base: string, p: string) => string): WatchSpec | null {
+export function readWatch(r: FieldReader, cwd: string, resolvePath: (base: string, p: string) => string, warnings: string[]): WatchSpec | null {
   const value = r.raw('watch');
   if (value === undefined || value === null || value === false) {
+    // PM2's own examples write `watch: false` beside `ignore_watch`: accepted, said once.
     for (const key of ['ignore_watch', 'watch_delay']) {
-      if (r.has(key)) r.fail(key, 'applies only with "watch" (true, a path or a list of paths); add "watch" or remove it');
+      if (r.has(key)) warnings.push(`${r.owner}: PM2 field "${key}" has no effect without "watch" (true, a path or a list of paths)`);
     }
+    return null;
+  }
+  if (value !== true && typeof value !== 'string' && !Array.isArray(value)) {
+    r.fail('watch', `must be true, false, a path or a list of paths, got ${describeValue(value)}`);
     return null;
   }
   const paths = value === true ? [cwd] : readStrings(r, 'watch', value)?.map((p) => resolvePath(cwd, p)) ?? [];
