@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import { watch } from 'chokidar';
 import type { IFileWatcher, TriggerHandle, WatchRequest } from '../application/ports/restart-trigger.port.js';
 
@@ -10,6 +11,18 @@ export interface ChokidarWatcherOptions {
   /** Never watched, whatever the config says: the data directory (logs, database, children.json change all the time). */
   readonly alwaysIgnored: readonly string[];
   readonly maxDirectories?: number;
+}
+
+/**
+ * chokidar's followSymlinks: false still watches the link itself, and inotify follows it: a
+ * link to a directory outside would report every change there. A link is left out entirely.
+ */
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 function under(path: string, dir: string): boolean {
@@ -27,7 +40,10 @@ export class ChokidarFileWatcher implements IFileWatcher {
   watch(request: WatchRequest, onChange: (path: string) => void, onProblem: (message: string) => void): TriggerHandle {
     const limit = this.options.maxDirectories ?? MAX_WATCHED_DIRECTORIES;
     const ignored = (path: string): boolean =>
-      path.split('/').includes('node_modules') || this.options.alwaysIgnored.some((dir) => under(path, dir)) || request.ignored(path);
+      path.split('/').includes('node_modules') ||
+      this.options.alwaysIgnored.some((dir) => under(path, dir)) ||
+      request.ignored(path) ||
+      (!request.paths.includes(path) && isSymlink(path));
     const watcher = watch([...request.paths], {
       ignoreInitial: true,
       followSymlinks: false,
