@@ -101,6 +101,25 @@ describe('rolling restart', () => {
     });
   });
 
+  describe('as a mutation', () => {
+    it('needs the bearer token when API_TOKEN is set, and refuses a cross-site request', async () => {
+      const base = await freePort();
+      await freePort();
+      const token = 'rolling-token-0123456789';
+      const backend = await startBackend(config(base), { API_TOKEN: token });
+      const before = await bothRunning(backend);
+
+      const anonymous = await post(backend, '/api/processes/web/rolling-restart');
+      const crossSite = await post(backend, '/api/processes/web/rolling-restart', { authorization: `Bearer ${token}`, origin: 'http://evil.example' });
+
+      expect(anonymous.status).toBe(401);
+      expect(crossSite.status).toBe(403);
+      expect((await bothRunning(backend)).map((p) => p.pid)).toEqual(before.map((p) => p.pid));
+      const allowed = await post(backend, '/api/processes/web/rolling-restart', { authorization: `Bearer ${token}` });
+      expect(allowed.status).toBe(200);
+    });
+  });
+
   describe('a SIGHUP that changes a spec with two instances', () => {
     it('rolls it: both end on the new declaration, and in no polling round were both ports down', async () => {
       const base = await freePort();
