@@ -55,6 +55,8 @@ const crashing = (name: string, instances = 1): ProcessSpec => ({
   readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 3, startupGraceMs: 0 },
   waitReady: null,
   maxMemoryBytes: null,
+  cronRestart: null,
+  watch: null,
   dependsOn: [],
 });
 

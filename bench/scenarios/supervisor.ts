@@ -53,6 +53,8 @@ function spec(name: string, instances: number, initialDelayMs = 100): ProcessSpe
     readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 3, startupGraceMs: 0 },
     waitReady: null,
     maxMemoryBytes: null,
+    cronRestart: null,
+    watch: null,
     dependsOn: [],
   };
 }

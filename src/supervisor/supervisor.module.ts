@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/common';
 import { SETTINGS, type ProcguardSettings } from '../config/settings.js';
 import { procguardContext } from '../module/procguard-context.js';
@@ -14,6 +14,8 @@ import { SupervisorBootstrap, type IProcessConfigSource } from './application/su
 import { SupervisorStats } from './application/supervisor-stats.service.js';
 import {
   CHILD_REGISTRY,
+  CRON_SCHEDULER,
+  FILE_WATCHER,
   OUTPUT_STORE,
   PROCESS_CONFIG_SOURCE,
   PROCESS_LAUNCHER,
@@ -35,6 +37,8 @@ import { SqliteDesiredStateStore } from './infrastructure/sqlite-desired-state.a
 import { SQLITE_CONNECTION } from '../persistence/application/database.port.js';
 import type { Database } from 'better-sqlite3';
 import { JsonChildRegistry } from './infrastructure/json-child-registry.adapter.js';
+import { CronerScheduler } from './infrastructure/croner-scheduler.adapter.js';
+import { ChokidarFileWatcher } from './infrastructure/chokidar-file-watcher.adapter.js';
 import { NetReadinessProbe } from './infrastructure/net-readiness.probe.js';
 import { NodeProcessLauncher } from './infrastructure/node-process-launcher.adapter.js';
 import { processConfigSource } from './infrastructure/process-config.loader.js';
@@ -86,6 +90,12 @@ const providers: Provider[] = [
     },
     { provide: PROBE_OBSERVATIONS, useFactory: () => new ProbeObservations() },
     { provide: READINESS_PROBE, useClass: NetReadinessProbe },
+    { provide: CRON_SCHEDULER, useFactory: () => new CronerScheduler() },
+    {
+      provide: FILE_WATCHER,
+      inject: [SETTINGS],
+      useFactory: (settings: ProcguardSettings) => new ChokidarFileWatcher({ alwaysIgnored: [resolve(settings.DATA_DIR)] }),
+    },
     {
       provide: OUTPUT_STORE,
       inject: [SETTINGS, STORAGE_HEALTH],

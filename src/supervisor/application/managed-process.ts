@@ -136,11 +136,43 @@ export class ManagedProcess {
     return this.enqueue(() => this.doStop(reason, timeoutMs));
   }
 
-  restart(): Promise<ProcessStatus> {
+  /** `reason` names who asked (an operator, a rolling restart, cron_restart, a watched file). */
+  restart(reason = 'restart requested'): Promise<ProcessStatus> {
     return this.enqueue(async () => {
       this.refuseIfRetired('restart');
-      await this.doStop('restart requested', this.instance.spec.killTimeoutMs);
-      return this.doStart('restart requested');
+      await this.doStop(reason, this.instance.spec.killTimeoutMs);
+      return this.doStart(reason);
+    });
+  }
+
+  /**
+   * Restarts only a live instance (starting, running, or in backoff), in its queue: a stop
+   * that came first wins, so a timer (cron_restart, watch) never starts a stopped process.
+   * @returns null when it was not live.
+   */
+  restartIfLive(reason: string): Promise<ProcessStatus | null> {
+    return this.enqueue(async () => {
+      const state = this.state.value;
+      if (this.retired || !(state === 'starting' || state === 'running' || state === 'backoff')) return null;
+      await this.doStop(reason, this.instance.spec.killTimeoutMs);
+      return this.doStart(reason);
+    });
+  }
+
+  /** Makes `reason` the current one and tells the event log, with no state change (a rolling restart's verdict). */
+  annotate(reason: string): void {
+    this.reason = reason;
+    const state = this.state.value;
+    this.deps.emit({
+      name: this.instance.name,
+      index: this.instance.index,
+      from: state,
+      to: state,
+      pid: this.child?.pid ?? null,
+      exitCode: null,
+      signal: null,
+      reason,
+      at: new Date(this.now()).toISOString(),
     });
   }
 

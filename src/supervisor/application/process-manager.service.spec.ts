@@ -450,7 +450,7 @@ describe('ProcessManager', () => {
 
       // Assert
       expect(signalsBefore).toBe(0);
-      expect(report).toEqual({ started: ['fresh'], stopped: ['old'], restarted: ['worker'], unchanged: ['web'] });
+      expect(report).toEqual({ started: ['fresh'], stopped: ['old'], restarted: ['worker'], unchanged: ['web'], rolls: [] });
       expect(pidsOf('web-1')).toHaveLength(1);
       expect(pidsOf('web-2')).toHaveLength(1);
       expect(launcher.signalsTo(pidsOf('web-1')[0])).toEqual([]);
@@ -533,8 +533,8 @@ describe('ProcessManager', () => {
       const reports = await Promise.all([first, second]);
 
       // Assert
-      expect(reports[0]).toEqual({ started: ['gamma'], stopped: ['beta'], restarted: ['web'], unchanged: [] });
-      expect(reports[1]).toEqual({ started: ['beta'], stopped: ['gamma'], restarted: ['web'], unchanged: [] });
+      expect(reports[0]).toEqual({ started: ['gamma'], stopped: ['beta'], restarted: ['web'], unchanged: [], rolls: [] });
+      expect(reports[1]).toEqual({ started: ['beta'], stopped: ['gamma'], restarted: ['web'], unchanged: [], rolls: [] });
       expect(states(manager.statusAll())).toEqual(['web:running', 'beta:running']);
       expect(launcher.children.find((c) => c.pid === manager.status('web').pid)!.request.command).toBe('node');
       expect(untracked()).toEqual([]);
@@ -732,9 +732,12 @@ describe('ProcessManager', () => {
       ]);
 
       // Assert
-      expect(report).toEqual({ started: ['fresh'], stopped: [], restarted: ['web', 'worker'], unchanged: ['steady'] });
+      expect(report).toMatchObject({ started: ['fresh'], stopped: [], restarted: ['web', 'worker'], unchanged: ['steady'] });
+      // web has two instances: the reload rolled it, one at a time.
+      expect(report.rolls).toEqual([expect.objectContaining({ spec: 'web', source: 'reload', ok: true, replaced: ['web-1', 'web-2'] })]);
       expect(['web-1', 'web-2', 'worker', 'fresh', 'steady'].map((n) => desired.get(n))).toEqual([null, null, null, null, 'stopped']);
-      expect(states(manager.statusAll())).toEqual(['steady:stopped', 'web-1:running', 'web-2:running', 'worker:running', 'fresh:running']);
+      // Rolled in place: web keeps its place in the list.
+      expect(states(manager.statusAll())).toEqual(['web-1:running', 'web-2:running', 'steady:stopped', 'worker:running', 'fresh:running']);
     });
   });
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { INSTANCE_ID } from '../../lifecycle/application/lifecycle.tokens.js';
 import { dependencyLevels } from '../domain/dependency-order.js';
 import { matchesPattern } from '../domain/name-pattern.js';
-import { expandInstances, sameSpec, type ProcessSpec } from '../domain/process-spec.js';
+import { expandInstances, sameSpec, type InstanceSpec, type ProcessSpec } from '../domain/process-spec.js';
 import { ProcessBusyError, UnknownProcessError } from '../domain/supervisor.errors.js';
 import { DependencyGate } from './dependency-gate.js';
 import { ManagedProcess, type ReconcileOutcome } from './managed-process.js';
@@ -14,13 +14,27 @@ import type { IReadinessProbe } from './ports/readiness-probe.port.js';
 import type { ProcessEvent, ProcessStatus } from './process-status.js';
 import type { ProbeObservations } from './probe-observations.js';
 import type { ResourceSampler } from './resource-sampler.js';
-import { CHILD_REGISTRY, OUTPUT_STORE, PROBE_OBSERVATIONS, PROCESS_LAUNCHER, READINESS_PROBE, RESOURCE_SAMPLER } from './supervisor.tokens.js';
+import { rollInstances, StateWaiters, type RollHooks, type RollOutcome } from './rolling-restart.js';
+import {
+  CHILD_REGISTRY,
+  CRON_SCHEDULER,
+  FILE_WATCHER,
+  OUTPUT_STORE,
+  PROBE_OBSERVATIONS,
+  PROCESS_LAUNCHER,
+  READINESS_PROBE,
+  RESOURCE_SAMPLER,
+} from './supervisor.tokens.js';
+import { REAL_TIMERS, type ICronScheduler, type IFileWatcher } from './ports/restart-trigger.port.js';
+import { SpecTriggers } from './restart-triggers.js';
 
 export interface ReloadReport {
   readonly started: string[];
   readonly stopped: string[];
   readonly restarted: string[];
   readonly unchanged: string[];
+  /** Changed specs with several instances are rolled (see rollingRestart); one outcome each. */
+  readonly rolls: RollOutcome[];
 }
 
 /**
@@ -38,8 +52,15 @@ export class ProcessManager {
   private reloads: Promise<unknown> = Promise.resolve();
   /** Set by shutdown: a reload under way stops at its next step, startAll starts nothing. */
   private closing = false;
+  /** Set by haltRolls (shutdown's first step): rolls start no further instance. */
+  private rollsHalted = false;
   /** dependsOn: instances held in `waiting` until their dependencies run. */
   private readonly gate = new DependencyGate((specName) => (this.specs.has(specName) ? this.instancesOf(specName) : null));
+  /** Rolling restarts under way, by spec name: one at a time per spec. */
+  private readonly rolls = new Map<string, Promise<RollOutcome>>();
+  private readonly waiters = new StateWaiters();
+  /** cron_restart and watch of each declaration that asks for them. */
+  private readonly triggers = new Map<string, SpecTriggers>();
 
   constructor(
     @Inject(PROCESS_LAUNCHER) private readonly launcher: IProcessLauncher,
@@ -50,6 +71,8 @@ export class ProcessManager {
     @Optional() @Inject(DESIRED_STATE) private readonly desired: IDesiredStateStore = new InMemoryDesiredState(),
     @Optional() @Inject(RESOURCE_SAMPLER) private readonly resources: ResourceSampler | null = null,
     @Optional() @Inject(PROBE_OBSERVATIONS) private readonly probes: ProbeObservations | null = null,
+    @Optional() @Inject(CRON_SCHEDULER) private readonly cron: ICronScheduler | null = null,
+    @Optional() @Inject(FILE_WATCHER) private readonly watcher: IFileWatcher | null = null,
   ) {}
 
   /** Declares the specs (no process starts). */
@@ -144,6 +167,20 @@ export class ProcessManager {
     return this.get(name).restart();
   }
 
+  /**
+   * Replaces the instances of `specName` one at a time, each running and ready before the
+   * next stops (see rollInstances); instances an operator stopped stay stopped.
+   * @throws UnknownProcessError for a name that is not a declared spec.
+   * @throws ProcessBusyError while another roll of it runs, or once shutdown has begun.
+   */
+  rollingRestart(specName: string): Promise<RollOutcome> {
+    const spec = this.specs.get(specName);
+    if (!spec) throw new UnknownProcessError(specName);
+    if (this.closing || this.rollsHalted) throw new ProcessBusyError(specName, 'shutting down', 'start a rolling restart of');
+    if (this.rolls.has(specName)) throw new ProcessBusyError(specName, 'in a rolling restart already', 'start another rolling restart of');
+    return this.track(specName, rollInstances(spec, expandInstances(spec), 'api', this.rollHooks(), true));
+  }
+
   status(name: string): ProcessStatus {
     return this.get(name).status();
   }
@@ -179,6 +216,7 @@ export class ProcessManager {
   async shutdown(): Promise<void> {
     this.closing = true;
     this.gate.clear();
+    const halted = this.haltRolls();
     const retireAll = async () => {
       const specs = [...this.specs.values()];
       const deadline = Date.now() + Math.max(0, ...specs.map((spec) => spec.killTimeoutMs));
@@ -189,8 +227,66 @@ export class ProcessManager {
       // Whatever no level holds (an object a reload is replacing).
       await Promise.all([...this.processes.values()].map((p) => p.retire('stop requested', Math.max(0, deadline - Date.now()))));
     };
-    await Promise.all([retireAll(), this.reloads]);
+    await Promise.all([retireAll(), this.reloads, halted, ...this.rolls.values()]);
     await retireAll();
+  }
+
+  /**
+   * Shutdown's first step, before the HTTP drain: rolls under way replace no further instance
+   * and answer at once (their request would otherwise hold the drain), none can begin, and
+   * every cron_restart schedule and file watcher is closed.
+   */
+  haltRolls(): Promise<void> {
+    this.rollsHalted = true;
+    this.waiters.abortAll();
+    return this.closeTriggers();
+  }
+
+  private async closeTriggers(specName?: string): Promise<void> {
+    const names = specName === undefined ? [...this.triggers.keys()] : [specName];
+    await Promise.all(
+      names.map((name) => {
+        const t = this.triggers.get(name);
+        this.triggers.delete(name);
+        return t?.close();
+      }),
+    );
+  }
+
+  private openTriggers(spec: ProcessSpec): void {
+    if (this.rollsHalted || !SpecTriggers.wanted(spec)) return;
+    const triggers = new SpecTriggers(spec, {
+      cron: this.cron,
+      watcher: this.watcher,
+      timers: REAL_TIMERS,
+      restart: (reason) => this.triggeredRestart(spec.name, reason),
+      log: (level, message) => this.logger[level](message),
+    });
+    this.triggers.set(spec.name, triggers);
+    triggers.open();
+  }
+
+  /**
+   * cron_restart / watch: restarts the live instances (stopped ones stay stopped), one
+   * instance at a time when there are several (a rolling restart), never during shutdown.
+   */
+  private async triggeredRestart(specName: string, reason: string): Promise<void> {
+    const spec = this.specs.get(specName);
+    if (!spec || this.closing || this.rollsHalted) return;
+    try {
+      const instances = this.instancesOf(specName);
+      if (instances.length === 1) {
+        await instances[0].restartIfLive(reason);
+        return;
+      }
+      if (this.rolls.has(specName)) {
+        this.logger.log(`${specName}: ${reason}: skipped, a rolling restart is under way`);
+        return;
+      }
+      await this.track(specName, rollInstances(spec, expandInstances(spec), 'trigger', this.rollHooks(), true, reason));
+    } catch (error) {
+      this.logger.warn(`${specName}: ${reason}: not restarted: ${(error as Error).message}`);
+    }
   }
 
   /** Forced exit: SIGKILL every child group now; no waiting, no promises. */
@@ -231,7 +327,7 @@ export class ProcessManager {
   }
 
   private async applyReload(specs: readonly ProcessSpec[]): Promise<ReloadReport> {
-    const report: ReloadReport = { started: [], stopped: [], restarted: [], unchanged: [] };
+    const report: ReloadReport = { started: [], stopped: [], restarted: [], unchanged: [], rolls: [] };
     const next = new Map(specs.map((s) => [s.name, s]));
     for (const [name, old] of this.specs) {
       if (next.has(name)) continue;
@@ -242,11 +338,17 @@ export class ProcessManager {
     // Dependencies first: a dependent added before its dependency is declared would find nothing to wait for.
     for (const spec of startOrder(specs)) {
       const old = this.specs.get(spec.name);
-      if (old && sameSpec(old, spec)) {
+      // Every instance counts: after a roll that stopped, some still run the declaration before it.
+      if (old && sameSpec(old, spec) && this.instancesOf(spec.name).every((p) => sameSpec(p.instance.spec, spec))) {
         report.unchanged.push(spec.name);
         continue;
       }
       this.refuseIfClosing();
+      if (old && old.instances > 1 && spec.instances > 1) {
+        report.rolls.push(await this.rollReload(old, spec));
+        report.restarted.push(spec.name);
+        continue;
+      }
       if (old) await this.retireSpec(old, 'declaration changed in the process config');
       this.refuseIfClosing();
       this.add(spec);
@@ -271,6 +373,66 @@ export class ProcessManager {
       if (this.processes.get(p.name) === p) this.processes.delete(p.name);
     }
     this.specs.delete(spec.name);
+    await this.closeTriggers(spec.name);
+  }
+
+  /**
+   * A changed declaration with several instances on both sides: the instances both have are
+   * rolled (after any API roll of it ends); those it drops stop, those it adds start. The
+   * declaration is the new one even when the roll stops: the next reload of the same file
+   * resumes it (an instance still on the old one is not "unchanged").
+   */
+  private async rollReload(old: ProcessSpec, spec: ProcessSpec): Promise<RollOutcome> {
+    await this.rolls.get(spec.name)?.catch(() => undefined);
+    this.refuseIfClosing();
+    await this.closeTriggers(spec.name);
+    this.specs.set(spec.name, spec);
+    this.openTriggers(spec);
+    const next = expandInstances(spec);
+    const common = next.filter((i) => i.index <= old.instances && !sameSpec(this.processes.get(i.name)!.instance.spec, spec));
+    this.desired.clear(next.map((i) => i.name));
+    const outcome = await this.track(spec.name, rollInstances(spec, common, 'reload', this.rollHooks(), false));
+    for (const gone of expandInstances(old).filter((i) => i.index > spec.instances)) {
+      const managed = this.processes.get(gone.name);
+      if (!managed) continue;
+      this.gate.forget(managed);
+      await managed.retire('declaration changed in the process config: fewer instances');
+      if (this.processes.get(gone.name) === managed) this.processes.delete(gone.name);
+    }
+    for (const added of next.filter((i) => i.index > old.instances)) {
+      this.refuseIfClosing();
+      const managed = this.createManaged(added);
+      this.processes.set(added.name, managed);
+      if (spec.autostart) await this.gate.admit(managed);
+    }
+    return outcome;
+  }
+
+  private track(specName: string, roll: Promise<RollOutcome>): Promise<RollOutcome> {
+    const tracked = roll.finally(() => {
+      if (this.rolls.get(specName) === tracked) this.rolls.delete(specName);
+    });
+    this.rolls.set(specName, tracked);
+    void tracked.then((outcome) => this.logger[outcome.ok ? 'log' : 'warn'](outcome.reason), () => undefined);
+    return tracked;
+  }
+
+  private rollHooks(): RollHooks {
+    return {
+      current: (name) => this.processes.get(name),
+      replace: async (old, next, reason) => {
+        this.gate.forget(old);
+        await old.retire(reason);
+        this.refuseIfClosing();
+        const fresh = this.createManaged(next);
+        this.processes.set(next.name, fresh);
+        return fresh;
+      },
+      admit: (managed, reason) => (managed.instance.spec.autostart ? this.gate.admit(managed, reason) : Promise.resolve(null)),
+      closing: () => this.closing || this.rollsHalted,
+      waiters: this.waiters,
+      note: (managed, reason) => managed.annotate(reason),
+    };
   }
 
   /** @throws ProcessBusyError when an instance name is held by a process that is not retired. */
@@ -282,23 +444,23 @@ export class ProcessManager {
       if (existing && !existing.isRetired) throw new ProcessBusyError(instance.name, existing.currentState, 'redeclare');
     }
     this.specs.set(spec.name, spec);
-    for (const instance of instances) {
-      this.processes.set(
-        instance.name,
-        new ManagedProcess(instance, {
-          launcher: this.launcher,
-          probe: this.probe,
-          output: this.output,
-          registry: this.registry,
-          ownerInstanceId: this.instanceId,
-          globalEnv: () => this.globalEnv,
-          emit: (event) => this.publish(event),
-          blockedBy: () => (this.closing ? null : this.gate.blockerFor(spec.dependsOn)),
-          resources: this.resources,
-          probes: this.probes,
-        }),
-      );
-    }
+    for (const instance of instances) this.processes.set(instance.name, this.createManaged(instance));
+    this.openTriggers(spec);
+  }
+
+  private createManaged(instance: InstanceSpec): ManagedProcess {
+    return new ManagedProcess(instance, {
+      launcher: this.launcher,
+      probe: this.probe,
+      output: this.output,
+      registry: this.registry,
+      ownerInstanceId: this.instanceId,
+      globalEnv: () => this.globalEnv,
+      emit: (event) => this.publish(event),
+      blockedBy: () => (this.closing ? null : this.gate.blockerFor(instance.spec.dependsOn)),
+      resources: this.resources,
+      probes: this.probes,
+    });
   }
 
   private publish(event: ProcessEvent): void {
@@ -311,6 +473,7 @@ export class ProcessManager {
         this.logger.error(`An event listener failed: ${(error as Error).message}`);
       }
     }
+    this.waiters.notify(event);
     if (this.closing) return;
     const managed = this.processes.get(event.name);
     if (event.to === 'waiting' && managed) this.gate.track(managed);

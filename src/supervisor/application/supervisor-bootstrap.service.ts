@@ -73,6 +73,8 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
         await this.output.close();
       },
     });
+    // Before the HTTP drain: a rolling restart's request is answered instead of holding it.
+    this.lifecycle.registerShutdownStep({ name: 'halt rolling restarts and restart triggers', order: SHUTDOWN_ORDER.closeStreams, run: () => this.manager.haltRolls() });
     this.lifecycle.registerEmergencyStop('agents', () => this.manager.killAllNow());
     this.lifecycle.registerReloadHandler('process config', async () => {
       await this.reload('SIGHUP');

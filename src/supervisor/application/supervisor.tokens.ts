@@ -15,3 +15,8 @@ export const STRAY_PROCESS_FINDER = Symbol('IStrayProcessFinder');
 export const RESOURCE_SAMPLER = Symbol('ResourceSampler');
 /** Readiness probe checks as they happen (ProbeObservations), for the metrics. */
 export const PROBE_OBSERVATIONS = Symbol('ProbeObservations');
+
+/** Runs cron_restart schedules (ICronScheduler). */
+export const CRON_SCHEDULER = Symbol('ICronScheduler');
+/** Watches files for PM2 `watch` (IFileWatcher). */
+export const FILE_WATCHER = Symbol('IFileWatcher');

@@ -379,9 +379,6 @@ describe('a PM2 ecosystem file (apps)', () => {
       ['uid', 1000, 'running a process as another user is not supported; run procguard as that user'],
       ['user', 'www', 'running a process as another user is not supported; run procguard as that user'],
       ['gid', 'www', 'running a process as another group is not supported; run procguard as that user'],
-      ['cron_restart', '0 * * * *', 'scheduled restarts are not supported; use a system timer calling POST /api/processes/:name/restart'],
-      ['watch', true, 'restarting on file changes is not supported; remove it or set it to false'],
-      ['watch', ['src'], 'restarting on file changes is not supported; remove it or set it to false'],
       ['shutdown_with_message', true, "stopping with process.send('shutdown') is not supported; the process gets its stop signal"],
       ['treekill', false, 'false is not supported: procguard always stops the whole process group'],
     ])('refuses %p: %p, naming it', (key, value, reason) => {

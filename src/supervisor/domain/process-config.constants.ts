@@ -54,6 +54,11 @@ export const PM2_TRANSLATED_FIELDS = [
   'increment_var',
   'wait_ready',
   'max_memory_restart',
+  'cron_restart',
+  'cron',
+  'watch',
+  'ignore_watch',
+  'watch_delay',
 ] as const;
 
 /** PM2's per-environment blocks (`env_production`), selected with PROCESSES_ENV. */

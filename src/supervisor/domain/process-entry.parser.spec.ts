@@ -28,6 +28,8 @@ describe('parseProcessEntry (through parseProcessConfig)', () => {
         readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 3, startupGraceMs: 5000 },
         waitReady: null,
         maxMemoryBytes: null,
+        cronRestart: null,
+        watch: null,
         dependsOn: [],
       });
     });

@@ -21,6 +21,7 @@ import { PM2_REFUSED_FIELDS, PM2_WARNED_FIELDS } from './pm2-fields.js';
 import { isCluster, readIncrementVar, readMaxMemory, readPm2Only, readStopExitCodes, readVariableName, readWaitReady } from './pm2-entry.fields.js';
 import { splitPm2Args } from './pm2-values.js';
 import { readDependsOn } from './depends-on.field.js';
+import { type CronProblem, readCronRestart, readWatch } from './restart-triggers.fields.js';
 import { MAX_PROCESS_NAME_LENGTH, PROCESS_NAME_RULE, processNameProblem } from './process-name.js';
 import type { AutorestartPolicy, ProcessSpec } from './process-spec.js';
 
@@ -31,6 +32,8 @@ export interface EntryOptions {
   readonly cpuCount?: number;
   /** PROCESSES_ENV: the `env_<name>` block merged over `env`, as PM2's `--env <name>`. */
   readonly envName?: string;
+  /** Checks a `cron_restart` expression (the loader passes croner's); absent: any string is taken. */
+  readonly cronProblem?: CronProblem;
 }
 
 /** Where one entry's problems and warnings go, and which defaults apply. */
@@ -83,11 +86,12 @@ export function parseProcessEntry(raw: unknown, where: string, options: EntryOpt
   const env = readEnv(r, options.envName);
   const port = readPort(r, env, instances);
   const cwd = r.string('cwd');
+  const resolvedCwd = cwd === undefined ? options.baseDir : options.resolvePath(options.baseDir, cwd);
   const spec: ProcessSpec = {
     name: name ?? '',
     ...readCommand(r),
     shell: r.boolean('shell', false),
-    cwd: cwd === undefined ? options.baseDir : options.resolvePath(options.baseDir, cwd),
+    cwd: resolvedCwd,
     env,
     instances,
     port,
@@ -112,6 +116,8 @@ export function parseProcessEntry(raw: unknown, where: string, options: EntryOpt
     waitReady: readWaitReady(r),
     maxMemoryBytes: readMaxMemory(r),
     dependsOn: readDependsOn(r, name),
+    cronRestart: readCronRestart(r, options.cronProblem),
+    watch: readWatch(r, resolvedCwd, options.resolvePath, context.warnings),
   };
   for (const [field, reason] of execLimitProblems(spec.command, spec.args, spec.env)) r.fail(field, reason);
   return { where, label, name, spec: Object.freeze(spec) };

@@ -23,6 +23,8 @@ function spec(fields: Partial<ProcessSpec> = {}): ProcessSpec {
     readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 500, failureThreshold: 3, startupGraceMs: 2000 },
     waitReady: null,
     maxMemoryBytes: null,
+    cronRestart: null,
+    watch: null,
     dependsOn: [],
     ...fields,
   };
@@ -195,6 +197,8 @@ describe('sameSpec', () => {
       ['waitReady', { waitReady: { timeoutMs: 3000 } }],
       ['maxMemoryBytes', { maxMemoryBytes: 1024 }],
       ['dependsOn', { dependsOn: ['db'] }],
+      ['cronRestart', { cronRestart: '0 3 * * *' }],
+      ['watch', { watch: { paths: ['/srv'], ignore: [], delayMs: 1000 } }],
     ];
 
     it('lists a change for every top-level field', () => {

@@ -27,6 +27,15 @@ export interface ReadinessSpec {
   readonly startupGraceMs: number;
 }
 
+/** PM2 `watch`: restart when something under `paths` changes, `delayMs` after the last change. */
+export interface WatchSpec {
+  /** Absolute. */
+  readonly paths: readonly string[];
+  /** PM2 `ignore_watch` patterns (see watch-ignore.ts); node_modules and the data directory are always ignored. */
+  readonly ignore: readonly string[];
+  readonly delayMs: number;
+}
+
 /** One declared process, validated, with every default filled in. */
 export interface ProcessSpec {
   readonly name: string;
@@ -69,6 +78,10 @@ export interface ProcessSpec {
   readonly maxMemoryBytes: number | null;
   /** Spec names this one starts after (each of their instances ready) and stops before. */
   readonly dependsOn: readonly string[];
+  /** PM2 `cron_restart`: at each time it names (5 fields, or 6 with seconds), the live instances restart. */
+  readonly cronRestart: string | null;
+  /** PM2 `watch` / `ignore_watch` / `watch_delay`; null: no watching. */
+  readonly watch: WatchSpec | null;
 }
 
 /** One running copy of a spec: `name` or `name-1..name-N`. */

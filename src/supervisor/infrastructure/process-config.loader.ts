@@ -1,3 +1,4 @@
+import { cronProblem } from './croner-scheduler.adapter.js';
 import { closeSync, existsSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
@@ -74,6 +75,7 @@ function parseOptions(path: string, baseDir: string, options: LoadOptions): Pars
     cpuCount: availableParallelism(),
     envName: options.envName,
     warn: options.warn,
+    cronProblem,
   };
 }
 

@@ -23,6 +23,7 @@ import { isProcessName } from '../domain/process-name.js';
 import type { ProcessStatus } from '../application/process-status.js';
 import { LogStream } from './log-stream.js';
 import { LogStreamsRegistry } from './log-streams.registry.js';
+import type { RollOutcome } from '../application/rolling-restart.js';
 import { MutationAuthGuard } from './mutation-auth.guard.js';
 import { SupervisorErrorFilter } from './supervisor-error.filter.js';
 
@@ -149,6 +150,22 @@ export class ProcessesController {
   @UseGuards(MutationAuthGuard)
   restart(@Param('name', ProcessNamePipe) name: string): Promise<ProcessStatus> {
     return this.manager.operatorRestart(name);
+  }
+
+  /**
+   * `:name` is a spec (`web`, not `web-1`). Answers when the roll ends: 200 when every live
+   * instance was replaced and ready, 409 with the same outcome when a replacement was not.
+   */
+  @Post(':name/rolling-restart')
+  @HttpCode(200)
+  @UseGuards(MutationAuthGuard)
+  async rollingRestart(
+    @Param('name', ProcessNamePipe) name: string,
+    @Res({ passthrough: true }) reply: { status(code: number): unknown },
+  ): Promise<RollOutcome> {
+    const outcome = await this.manager.rollingRestart(name);
+    if (!outcome.ok) reply.status(409);
+    return outcome;
   }
 }
 

@@ -45,6 +45,8 @@ export function specOf(fields: Partial<ProcessSpec> = {}): ProcessSpec {
     readiness: { target: { kind: 'none' }, intervalMs: 100, timeoutMs: 50, failureThreshold: 3, startupGraceMs: 500 },
     waitReady: null,
     maxMemoryBytes: null,
+    cronRestart: null,
+    watch: null,
     dependsOn: [],
     ...fields,
   };
