@@ -322,7 +322,7 @@ describe('npm run dev in a real terminal', () => {
       // Assert
       const exit = await waitExit(dev, 30000);
       expect(exit.code).toBe(1);
-      expect(dev.output()).toContain('[procguard dev] Forcing exit: SIGINT received again during shutdown');
+      expect(dev.output()).toMatch(/\[procguard dev\] \d+ .* Forcing exit: SIGINT received again during shutdown/);
       expect(dev.output()).toMatch(/\[procguard\] \d+ .* Forcing exit: SIGTERM received again during shutdown/);
       await withOutput(dev, waitFor(
         () => [session, app, agent].every((pid) => !isAlive(pid)) && processesIn(project).length === 0,

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { processLog } from '../bootstrap/logging/process-log.js';
 import { parseCompileStatus, type CompileStatus } from './compile-status.js';
 import { signalChild, spawnTied, waitForExit } from './tied-child.js';
 
@@ -41,7 +42,9 @@ export class CompilerWatch {
     });
     this.child = child;
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      process.stdout.write(`${line}\n`);
+      // As tsc prints it for a person; in JSON one line each, so every line of the session parses.
+      if (processLog.format === 'json') processLog.write('log', line, 'tsc');
+      else process.stdout.write(`${line}\n`);
       const status = parseCompileStatus(line);
       if (status) this.events.status(status);
     });

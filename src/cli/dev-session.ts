@@ -12,6 +12,7 @@ import { EXIT } from '../exit-codes.js';
 import { DEV_SESSION_ENV, type HeldInstanceLock } from '../bootstrap/instance-guard.js';
 import { REPEAT_WINDOW_MS, ShutdownOnSignal } from '../bootstrap/shutdown-on-signal.js';
 import { acquireOrExit, parseEnvOrExit } from '../bootstrap/start-guard.js';
+import { processLog } from '../bootstrap/logging/process-log.js';
 import { dropOutputToALostTerminal } from '../bootstrap/terminal-output.js';
 import type { CommandOutcome } from './commands/cli-command.js';
 import { CompilerWatch } from './compiler-watch.js';
@@ -21,7 +22,9 @@ import { projectDirectory, resolveHostProject, type HostProject } from './host-p
 import { RestartBackoff } from './restart-backoff.js';
 import { signalChild, spawnTied } from './tied-child.js';
 
-const log = (message: string) => console.error(`[procguard dev] ${message}`);
+/** The session's lines: the same logger and format as the app's, named `procguard dev`. */
+const log = (message: string, severity: 'log' | 'warn' | 'error' = 'log', fields?: Record<string, unknown>) =>
+  processLog.write(severity, message, undefined, fields);
 /** Time an app gets beyond its own shutdown deadline before its group is killed. */
 const GRACE_BEYOND_APP_DEADLINE_MS = 2000;
 
@@ -34,11 +37,11 @@ function launchApp(project: HostProject, sessionId: string): AppProcess {
   const exited = new Promise<AppExit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', (error) => {
-      log(`Could not start the app: ${error.message}`);
+      log(`Could not start the app: ${error.message}`, 'error');
       resolve({ code: EXIT.failure, signal: null });
     });
   });
-  log(`Started the app (pid ${child.pid}).`);
+  log(`Started the app (pid ${child.pid}).`, 'log', { app: { pid: child.pid } });
   return {
     pid: child.pid ?? 0,
     exited,
@@ -61,7 +64,7 @@ function layoutOrExit<T>(read: () => T, held: HeldInstanceLock | null): T {
     return read();
   } catch (error) {
     if (!(error instanceof HostProjectError)) throw error;
-    log(error.message);
+    processLog.tell(error.message, 'DevSession', { code: error.code });
     held?.lockManager.releaseLockSync();
     process.exit(EXIT.badConfig);
   }
@@ -77,14 +80,16 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
   // The app runs in the project directory, so relative paths in the environment mean the same to both.
   process.chdir(dir);
   const env = parseEnvOrExit();
+  processLog.configure({ format: env.LOG_FORMAT, level: env.LOG_LEVEL }, 'procguard dev');
   let exitCode: number = EXIT.ok;
   // The lock is taken first; nothing compiles before a duplicate has been refused.
   let shutdown: ShutdownOnSignal | null = null;
-  const held = await acquireOrExit(env, 'dev-session', (_, message) => log(message), (error) => {
-    log(`${error.message}; stopping the session.`);
+  const held = await acquireOrExit(env, 'dev-session', (level, message) => log(message, level), (error) => {
+    log(`${error.message}; stopping the session.`, 'error');
     exitCode = EXIT.lockCompromised;
     shutdown?.trigger('lock compromised');
   });
+  processLog.setInstanceId(held.lock.instanceId);
   const stopTimeoutMs = env.SHUTDOWN_TIMEOUT_MS + GRACE_BEYOND_APP_DEADLINE_MS;
   let compiler: CompilerWatch | null = null;
   let runner: DevAppRunner | null = null;
@@ -103,7 +108,7 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
       held.lockManager.releaseLockSync();
     },
     exit: (code) => process.exit(code),
-    log,
+    log: (message) => log(message, 'warn'),
   });
   shutdown.listen(['SIGINT', 'SIGTERM']);
   dropOutputToALostTerminal();
@@ -119,7 +124,8 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
     backoff: new RestartBackoff(),
     stopTimeoutMs,
     repeatWindowMs: REPEAT_WINDOW_MS,
-    log,
+    // Everything the runner reports is an app that ended or would not stop.
+    log: (message) => log(message, 'warn'),
   });
   runner = apps;
   compiler = new CompilerWatch(project, {
@@ -133,7 +139,7 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
         );
     },
     exited: (code, signal) => {
-      log(`The compiler ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ending the session.`);
+      log(`The compiler ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ending the session.`, 'error');
       exitCode = EXIT.failure;
       shutdown?.trigger('the compiler exited');
     },
