@@ -21,9 +21,9 @@ export interface CompilerTarget {
 }
 
 /**
- * The host's `tsc -p <its tsconfig> --watch` in its own group, tied to the session's
- * life: its output (type errors included) goes to the screen as it comes, and
- * each status line is reported, so the session knows when a build is finished.
+ * The host's `tsc -p <its tsconfig> --noEmit --watch` (the type check; SWC emits) in its own
+ * group, tied to the session's life: its output (type errors included) goes to the screen as
+ * it comes, and each status line is reported, so the session can say what a check found.
  */
 export class CompilerWatch {
   private child: ChildProcess | null = null;
@@ -36,7 +36,7 @@ export class CompilerWatch {
 
   start(): void {
     const { dir, tscPath, tsconfigPath } = this.target;
-    const child = spawnTied(process.execPath, [tscPath, '-p', tsconfigPath, '--watch', '--preserveWatchOutput'], {
+    const child = spawnTied(process.execPath, [tscPath, '-p', tsconfigPath, '--noEmit', '--watch', '--preserveWatchOutput'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
