@@ -25,6 +25,8 @@ import { benchSse } from './scenarios/sse.js';
 import { sseRows } from './lib/sse-rows.js';
 import { benchPgFailover } from './scenarios/pg-failover.js';
 import { pgFailoverRows } from './lib/pg-failover-rows.js';
+import { benchDevLoop } from './scenarios/dev-loop.js';
+import { devLoopRows } from './lib/dev-loop-rows.js';
 
 /** `npm run bench -- sse history`: only the scenarios with these keys or ids (all when none). */
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
   await scenario('pgFailover', '10', 'PostgreSQL lock: kill -9 failover to a standby x5, heartbeat cost', () => benchPgFailover(5), (r) =>
     pgFailoverRows(r, recovery),
   );
+  await scenario('devLoop', '11', 'dev loop: npm run dev from a clean checkout, 3 saves', () => benchDevLoop(3), devLoopRows);
 
   const durationSec = Math.round((performance.now() - started) / 100) / 10;
   console.log(`\n${renderTable(rows)}\n`);
