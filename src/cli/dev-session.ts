@@ -23,7 +23,7 @@ import { HostProjectError } from './host-project/host-project.errors.js';
 import { projectDirectory, resolveHostProject, type HostProject } from './host-project/host-project.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { SourceWatch } from './source-watch.js';
-import { SwcCompiler, type CompileResult } from './swc-compiler.js';
+import { loadSwc, SwcCompiler, type CompileResult } from './swc-compiler.js';
 import type { TsconfigLayout } from './host-project/tsconfig-layout.js';
 import { signalChild, spawnTied } from './tied-child.js';
 
@@ -146,7 +146,7 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
   });
   runner = apps;
   let layout = project.layout;
-  const swc = new SwcCompiler(layout);
+  const swc = new SwcCompiler(layout, layoutOrExit(loadSwc, held));
   const building = () => !shutdown?.isShuttingDown;
   /** SWC's outcome: a good build (re)starts the app; a file it cannot parse keeps the running one. */
   const built = (result: CompileResult, what: string): void => {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Options as SwcOptions } from '@swc/core';
 import { NodeFileSystem } from '../lifecycle/infrastructure/node-file-system.adapter.js';
+import { HostProjectError } from './host-project/host-project.errors.js';
 import type { EmitOptions } from './host-project/tsconfig-layout.js';
 
 /** One source SWC could not compile (a syntax error): its message, as SWC words it. */
@@ -24,10 +25,20 @@ export interface SwcTarget {
 }
 
 /**
- * procguard's own @swc/core (a host need not install it), loaded when a session first compiles.
+ * procguard's own @swc/core (a host need not install it).
+ * @throws HostProjectError (SWC_MISSING) when it, or its native binary for this platform, is not installed
  */
-function loadSwc(): typeof import('@swc/core') {
-  return createRequire(import.meta.url)('@swc/core') as typeof import('@swc/core');
+export function loadSwc(): typeof import('@swc/core') {
+  try {
+    return createRequire(import.meta.url)('@swc/core') as typeof import('@swc/core');
+  } catch (error) {
+    throw new HostProjectError(
+      'SWC_MISSING',
+      import.meta.url,
+      `procguard dev compiles with @swc/core, which cannot be loaded from procguard's installation (${(error as Error).message.split('\n')[0]}): reinstall procguard (npm install), which depends on it`,
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -41,7 +52,12 @@ export class SwcCompiler {
   private swc: typeof import('@swc/core') | null = null;
   private readonly fs = new NodeFileSystem();
 
-  constructor(private target: SwcTarget) {}
+  constructor(
+    private target: SwcTarget,
+    swc?: typeof import('@swc/core'),
+  ) {
+    this.swc = swc ?? null;
+  }
 
   /** The tsconfig was read again (a file was added). */
   retarget(target: SwcTarget): void {
