@@ -28,10 +28,14 @@ function cleanCheckout(): string {
   return dir;
 }
 
+/** The PID of the app answering ready, or 0 (none yet, or one stopping between the two requests). */
 async function appPid(port: number): Promise<number> {
-  const answer = await httpGet(port, '/api/health/ready', 1000).catch(() => null);
-  if (answer?.status !== 200) return 0;
-  return (JSON.parse((await httpGet(port, '/api/health', 1000)).body) as { pid: number }).pid;
+  try {
+    if ((await httpGet(port, '/api/health/ready', 1000)).status !== 200) return 0;
+    return (JSON.parse((await httpGet(port, '/api/health', 1000)).body) as { pid: number }).pid;
+  } catch {
+    return 0;
+  }
 }
 
 /**
