@@ -22,8 +22,8 @@ import { DevAppRunner, type AppExit, type AppProcess } from './dev-app-runner.js
 import { HostProjectError } from './host-project/host-project.errors.js';
 import { projectDirectory, resolveHostProject, type HostProject } from './host-project/host-project.js';
 import { RestartBackoff } from './restart-backoff.js';
-import { SourceWatch } from './source-watch.js';
-import { loadSwc, SwcCompiler, type CompileResult } from './swc-compiler.js';
+import type { SourceWatch } from './source-watch.js';
+import type { CompileResult } from './swc-compiler.js';
 import type { TsconfigLayout } from './host-project/tsconfig-layout.js';
 import { signalChild, spawnTied } from './tied-child.js';
 
@@ -146,6 +146,8 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
   });
   runner = apps;
   let layout = project.layout;
+  // Loaded with the lock held, as the host's TypeScript is: a refused duplicate never pays for them.
+  const [{ loadSwc, SwcCompiler }, { SourceWatch: Watch }] = await Promise.all([import('./swc-compiler.js'), import('./source-watch.js')]);
   const swc = new SwcCompiler(layout, layoutOrExit(loadSwc, held));
   const building = () => !shutdown?.isShuttingDown;
   /** SWC's outcome: a good build (re)starts the app; a file it cannot parse keeps the running one. */
@@ -181,7 +183,7 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
       shutdown?.trigger('the type checker exited');
     },
   });
-  sources = new SourceWatch(
+  sources = new Watch(
     project.layout.sourceDirs,
     async ({ changed, added, removed }) => {
       if (!building()) return;
