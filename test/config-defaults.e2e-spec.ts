@@ -53,7 +53,7 @@ processes:
       );
 
       const warnings = backend.proc.output().split('\n').filter((line) => line.includes('does not fit SHUTDOWN_TIMEOUT_MS'));
-      expect(warnings).toEqual([expect.stringContaining('WARN Process "patient": killTimeoutMs 4500 does not fit SHUTDOWN_TIMEOUT_MS 5000')]);
+      expect(warnings).toEqual([expect.stringContaining('WARN [Bootstrap] Process "patient": killTimeoutMs 4500 does not fit SHUTDOWN_TIMEOUT_MS 5000')]);
     });
   });
 

@@ -135,6 +135,7 @@ describe('npm run dev', () => {
       expect(second.output()).toContain('already running');
       expect(second.output()).toContain('a `procguard dev` session');
       expect(second.output()).not.toContain('Starting compilation');
+      expect(second.output()).not.toContain('with SWC in');
       const after = statSync(main);
       expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
       expect(first.isRunning()).toBe(true);
@@ -250,11 +251,23 @@ describe('npm run dev in a real terminal', () => {
       // Act 4: a type error is saved.
       writeFileSync(join(project, 'src', 'exit-codes.ts'), `${readFileSync(join(project, 'src', 'exit-codes.ts'), 'utf8')}\nexport const broken: number = 'text';\n`);
 
-      // Assert 4: it is on screen, and the app keeps running the previous build.
+      // Assert 4: SWC builds it and the app is reloaded at once (types are not waited for);
+      // the type check beside it puts the error on screen.
+      const typed = await withOutput(dev, waitFor(async () => {
+        const ready = (await getJson(port, '/api/health/ready').catch(() => ({ status: 0 }))).status === 200;
+        const pid = ready ? await appPid(port).catch(() => 0) : 0;
+        return pid !== fixed ? pid : 0;
+      }, 'the build with a type error to be running', 90000));
+      agents.push(await agentPid(port));
       await withOutput(dev, waitFor(() => dev.output().includes('type error(s) (above)'), 'the type error to be reported', 60000));
       expect(dev.output()).toMatch(/src\/exit-codes\.ts.*error TS2322/);
-      expect(dev.output()).toContain(`the app (pid ${fixed}) keeps running the previous build`);
-      expect(await appPid(port)).toBe(fixed);
+      expect(dev.output()).toContain('runs the build anyway: SWC compiles without checking types');
+
+      // Act 4b: a syntax error is saved: SWC cannot build it, so the app keeps running.
+      writeFileSync(join(project, 'src', 'exit-codes.ts'), `${readFileSync(join(project, 'src', 'exit-codes.ts'), 'utf8')}\nexport const unfinished = (;\n`);
+      await withOutput(dev, waitFor(() => dev.output().includes('SWC could not compile src/exit-codes.ts'), 'the syntax error to be reported', 60000));
+      expect(dev.output()).toContain(`the app (pid ${typed}) keeps running the previous build until they are fixed`);
+      expect(await appPid(port)).toBe(typed);
 
       // Act 5: Ctrl+C in the terminal (SIGINT to the foreground group, plus npm's forwarded one).
       dev.type(CTRL_C);
@@ -265,7 +278,7 @@ describe('npm run dev in a real terminal', () => {
       expect(dev.output()).toContain('SIGINT received: shutting down gracefully (press Ctrl+C again to force)');
       expect(dev.output()).not.toContain('Forcing exit');
       await withOutput(dev, waitFor(
-        () => [session, killed, restarted, fixed, ...agents].every((pid) => !isAlive(pid)) && processesIn(project).length === 0,
+        () => [session, killed, restarted, fixed, typed, ...agents].every((pid) => !isAlive(pid)) && processesIn(project).length === 0,
         'every process of the session to exit',
         20000,
       ));
@@ -322,7 +335,7 @@ describe('npm run dev in a real terminal', () => {
       // Assert
       const exit = await waitExit(dev, 30000);
       expect(exit.code).toBe(1);
-      expect(dev.output()).toContain('[procguard dev] Forcing exit: SIGINT received again during shutdown');
+      expect(dev.output()).toMatch(/\[procguard dev\] \d+ .* Forcing exit: SIGINT received again during shutdown/);
       expect(dev.output()).toMatch(/\[procguard\] \d+ .* Forcing exit: SIGTERM received again during shutdown/);
       await withOutput(dev, waitFor(
         () => [session, app, agent].every((pid) => !isAlive(pid)) && processesIn(project).length === 0,

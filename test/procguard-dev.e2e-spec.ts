@@ -116,6 +116,7 @@ describe('procguard dev in a host Nest project', () => {
       expect(second.output()).toContain('another instance is already running');
       expect(second.output()).toContain(`${session.pid}  (a \`procguard dev\` session)`);
       expect(second.output()).not.toContain('Starting compilation');
+      expect(second.output()).not.toContain('with SWC in');
       expect([...compilersSeen]).toEqual(firstCompiler);
       expect(buildSnapshot(host)).toEqual(build);
       expect(first.isRunning()).toBe(true);
@@ -180,7 +181,7 @@ describe('procguard dev in a host Nest project', () => {
       await waitReady(dev, port, 90000);
       const app = (await hello(port)).pid;
       const session = readPidFile(join(host, 'data')).pid as number;
-      const builds = () => dev.output().split('Found 0 errors').length - 1;
+      const builds = () => dev.output().split('with SWC in').length - 1;
       expect(builds()).toBe(1);
 
       writeFileSync(join(host, 'src', 'greeting.ts'), "export const GREETING = 'edited';\n");
@@ -241,6 +242,7 @@ describe('procguard (the bin) on a project it cannot run', () => {
     expect(readdirSync(join(host, 'data'))).toEqual([]);
     expect(existsSync(join(host, 'dist'))).toBe(false);
     expect(run.output()).not.toContain('Starting compilation');
+    expect(run.output()).not.toContain('with SWC in');
   });
 
   it('exits 2 when the project has no typescript of its own', async () => {

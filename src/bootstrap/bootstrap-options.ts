@@ -42,6 +42,10 @@ export interface BootstrapOptions {
   readonly lockStandby?: boolean;
   /** Heartbeat period of the lock's connection, and each heartbeat's timeout, in ms (`LOCK_HEARTBEAT_MS`). @default 500 */
   readonly lockHeartbeatMs?: number;
+  /** Log line format (`LOG_FORMAT`). @default 'pretty' when stdout is a terminal, else 'json' */
+  readonly logFormat?: 'pretty' | 'json';
+  /** Lowest level logged (`LOG_LEVEL`): error, warn, log (= info), debug, verbose. @default 'log' */
+  readonly logLevel?: 'error' | 'warn' | 'log' | 'info' | 'debug' | 'verbose';
   /** Where settings are read from. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
   /** Runs on the created app before it listens (pipes, CORS, Swagger, …). */
@@ -67,13 +71,15 @@ export function bootstrapOverrides(options: BootstrapOptions): SettingOverride[]
     option('lockKey', 'LOCK_KEY'),
     option('lockStandby', 'LOCK_STANDBY'),
     option('lockHeartbeatMs', 'LOCK_HEARTBEAT_MS'),
+    option('logFormat', 'LOG_FORMAT'),
+    option('logLevel', 'LOG_LEVEL'),
   ];
 }
 
 const KNOWN: readonly string[] = [
   'module', 'exportName', 'platform', 'globalPrefix', 'dataDir', 'pidFile', 'port', 'host',
   'allowedHosts', 'shutdownTimeoutMs', 'lockBackend', 'lockDatabaseUrl', 'lockKey', 'lockStandby',
-  'lockHeartbeatMs', 'env', 'configure',
+  'lockHeartbeatMs', 'logFormat', 'logLevel', 'env', 'configure',
 ];
 
 /** Problems with the options that are not settings (each names the option). */

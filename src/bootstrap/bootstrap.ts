@@ -13,13 +13,15 @@ import { ShutdownOnSignal } from './shutdown-on-signal.js';
 import { acquireOrExit } from './start-guard.js';
 import { StartupConfigError } from './startup-config.errors.js';
 import { terminalHungUp } from './terminal-hangup.js';
+import { logFormatOf, processLog } from './logging/process-log.js';
 import { dropOutputToALostTerminal } from './terminal-output.js';
 
-const log = (level: 'log' | 'warn' | 'error', message: string) =>
-  console[level](`[procguard] ${process.pid} ${new Date().toISOString()} ${level.toUpperCase()} ${message}`);
+/** Bootstrap's own lines, through the same logger as Nest's (context `Bootstrap`). */
+const log = (level: 'log' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
+  processLog.write(level, message, 'Bootstrap', fields);
 
 function exitBadConfig(error: EnvValidationError): never {
-  console.error(error.message);
+  processLog.tell(error.message, 'Bootstrap', { code: error.code, problems: error.problems });
   process.exit(EXIT.badConfig);
 }
 
@@ -54,6 +56,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
   // One reading of the environment for the lock and the module alike: a host that loads a
   // .env file from its AppModule would otherwise lock one data directory and use another.
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
+  processLog.configure({ format: options.logFormat ?? logFormatOf(env), level: 'log' });
   const overrides = bootstrapOverrides(options);
   const optionProblems = bootstrapOptionProblems(options, env);
   let settings: ProcguardSettings;
@@ -65,6 +68,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
     exitBadConfig(new EnvValidationError([...optionProblems, ...error.problems], fromCode ? 'settings' : 'environment'));
   }
   if (optionProblems.length > 0) exitBadConfig(new EnvValidationError(optionProblems, 'settings'));
+  processLog.configure({ format: settings.LOG_FORMAT, level: settings.LOG_LEVEL });
   const platform = platformOf(options, env);
 
   let exitCode: number = EXIT.ok;
@@ -95,7 +99,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
     }
   });
   process.on('uncaughtException', (error) => {
-    log('error', `Uncaught exception: ${error.stack ?? error.message}`);
+    log('error', `Uncaught exception: ${error.message}`, { stack: error.stack });
     exitCode = EXIT.failure;
     shutdown.trigger('uncaught exception');
   });
@@ -108,10 +112,11 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
     shutdown.trigger('lock compromised');
   });
   const lock = held;
+  processLog.setInstanceId(lock.lock.instanceId);
   const failStart = (error: unknown): never => {
     lock.lockManager.releaseLockSync();
     if (isConfigMistake(error)) {
-      console.error(`procguard: ${error.message}`);
+      processLog.tell(`procguard: ${error.message}`, 'Bootstrap', { code: (error as { code?: string }).code });
       process.exit(EXIT.badConfig);
     }
     // The chosen platform's package is not installed (an optional peer): a setup mistake too.
@@ -123,7 +128,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
       log('error', (error as Error).message);
       process.exit(EXIT.portInUse);
     }
-    log('error', `Start-up failed: ${(error as Error).stack ?? String(error)}`);
+    log('error', `Start-up failed: ${(error as Error).message ?? String(error)}`, { stack: (error as Error).stack });
     process.exit(EXIT.failure);
   };
   log('log', `Holding the instance lock of ${settings.DATA_DIR}; starting the server`);

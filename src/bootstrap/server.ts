@@ -1,4 +1,4 @@
-import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, Logger, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { ProcguardSettings } from '../config/settings.js';
 import { ApplicationLifecycleService } from '../lifecycle/application/application-lifecycle.service.js';
@@ -12,6 +12,8 @@ import { ProcguardModule } from '../module/procguard.module.js';
 import { DATABASE, type IDatabase } from '../persistence/application/database.port.js';
 import type { HttpPlatformName } from './bootstrap-options.js';
 import { loadHttpPlatform } from './http-platform.js';
+import { PinoNestLogger } from './logging/pino-nest-logger.js';
+import { processLog } from './logging/process-log.js';
 
 /** The port is taken by a program that is not a procguard for this data directory. */
 export class PortInUseError extends Error {
@@ -65,7 +67,10 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   // Logs are held back until the app exists: a settings mistake found inside Nest
   // (forRootAsync) then reaches the user as bootstrap's one clear message, not also as
   // Nest's dump of the error with its stack.
-  const app = await NestFactory.create(ProcguardHostRoot, platform.createAdapter(), { abortOnError: false, bufferLogs: true, autoFlushLogs: false });
+  // Nest's lines (and every `new Logger(...)`) through procguard's one logger.
+  const logger = new PinoNestLogger(processLog);
+  Logger.overrideLogger(logger);
+  const app = await NestFactory.create(ProcguardHostRoot, platform.createAdapter(), { abortOnError: false, bufferLogs: true, autoFlushLogs: false, logger });
   app.flushLogs();
   const prefix = options.globalPrefix.replace(/^\/+|\/+$/g, '');
   if (prefix) app.setGlobalPrefix(prefix);
@@ -116,9 +121,10 @@ async function withoutForeignSignalHandlers(run: () => unknown): Promise<void> {
     const added = process.listeners(signal).filter((listener) => !before.get(signal)!.has(listener));
     for (const listener of added) process.removeListener(signal, listener);
     if (added.length > 0) {
-      console.warn(
-        `[procguard] ${process.pid} ${new Date().toISOString()} WARN configure() added a ${signal} listener ` +
-          '(enableShutdownHooks?); removed: procguard owns the signals and runs the shutdown (ProcguardLifecycle.addShutdownStep for your own steps)',
+      processLog.write(
+        'warn',
+        `configure() added a ${signal} listener (enableShutdownHooks?); removed: procguard owns the signals and runs the shutdown (ProcguardLifecycle.addShutdownStep for your own steps)`,
+        'Bootstrap',
       );
     }
   }

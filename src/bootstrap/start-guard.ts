@@ -5,6 +5,7 @@ import { formatClusterRefusal } from '../lifecycle/presentation/cluster-refusal-
 import type { LockRole } from '../lifecycle/domain/process-lock.value-object.js';
 import { formatRefusal } from '../lifecycle/presentation/refusal-message.js';
 import { acquireInstanceLock, type HeldInstanceLock } from './instance-guard.js';
+import { logFormatOf, processLog } from './logging/process-log.js';
 
 // Shared by the server (main.ts) and the dev session (cli/dev-session.ts): both
 // must refuse the same way, with the same exit codes, before anything else runs.
@@ -15,7 +16,8 @@ export function parseEnvOrExit(): AppEnv {
     return validateEnv(process.env);
   } catch (error) {
     if (!(error instanceof EnvValidationError)) throw error;
-    console.error(error.message);
+    processLog.configure({ format: logFormatOf(process.env), level: 'log' });
+    processLog.tell(error.message, 'Bootstrap', { code: error.code, problems: error.problems });
     process.exit(EXIT.badConfig);
   }
 }
@@ -30,20 +32,23 @@ export async function acquireOrExit(
   try {
     return await acquireInstanceLock(env, role, onCompromised, log);
   } catch (error) {
+    // For a person on a terminal the refusal is the multi-line text it always was; in JSON
+    // it is one line whose fields say who holds the lock.
     if (error instanceof InstanceAlreadyRunningError) {
-      console.error(formatRefusal(error, { dataDir: env.DATA_DIR, pidFilePath: env.PID_FILE_PATH, now: new Date() }));
+      const text = formatRefusal(error, { dataDir: env.DATA_DIR, pidFilePath: env.PID_FILE_PATH, now: new Date() });
+      processLog.tell(text, 'Bootstrap', { code: error.code, exitCode: EXIT.alreadyRunning, dataDir: env.DATA_DIR, holder: error.holder ? { pid: error.holder.pid, instanceId: error.holder.instanceId, role: error.holder.role } : null });
       process.exit(EXIT.alreadyRunning);
     }
     if (error instanceof ClusterLockHeldError) {
-      console.error(formatClusterRefusal(error, new Date()));
+      processLog.tell(formatClusterRefusal(error, new Date()), 'Bootstrap', { code: error.code, exitCode: EXIT.alreadyRunning });
       process.exit(EXIT.alreadyRunning);
     }
     if (error instanceof LockDatabaseError) {
-      console.error(`procguard: ${error.message}`);
+      processLog.tell(`procguard: ${error.message}`, 'Bootstrap', { code: error.code, exitCode: EXIT.lockDatabaseUnusable });
       process.exit(EXIT.lockDatabaseUnusable);
     }
     if (error instanceof DataDirectoryError) {
-      console.error(`procguard: ${error.message}`);
+      processLog.tell(`procguard: ${error.message}`, 'Bootstrap', { code: error.code, exitCode: EXIT.dataDirUnusable });
       process.exit(EXIT.dataDirUnusable);
     }
     throw error;

@@ -1,6 +1,7 @@
 import type { AppEnv } from '../config/env.validation.js';
 import { EXIT } from '../exit-codes.js';
 import { StartupConfigError } from './startup-config.errors.js';
+import { processLog } from './logging/process-log.js';
 import { databasePathProblem } from '../persistence/infrastructure/database-path.check.js';
 import type { ProcessSpec } from '../supervisor/domain/process-spec.js';
 import { undeclaredNames } from '../supervisor/domain/required-names.js';
@@ -62,7 +63,7 @@ export async function startupConfigOrExit(
   } catch (error) {
     if (!(error instanceof InvalidProcessConfigError) && !(error instanceof StartupConfigError)) throw error;
     release();
-    console.error(`procguard: ${error.message}`);
+    processLog.tell(`procguard: ${error.message}`, 'Bootstrap', { code: error.code });
     process.exit(EXIT.badConfig);
   }
 }

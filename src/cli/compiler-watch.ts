@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { processLog } from '../bootstrap/logging/process-log.js';
 import { parseCompileStatus, type CompileStatus } from './compile-status.js';
 import { signalChild, spawnTied, waitForExit } from './tied-child.js';
 
@@ -20,9 +21,9 @@ export interface CompilerTarget {
 }
 
 /**
- * The host's `tsc -p <its tsconfig> --watch` in its own group, tied to the session's
- * life: its output (type errors included) goes to the screen as it comes, and
- * each status line is reported, so the session knows when a build is finished.
+ * The host's `tsc -p <its tsconfig> --noEmit --watch` (the type check; SWC emits) in its own
+ * group, tied to the session's life: its output (type errors included) goes to the screen as
+ * it comes, and each status line is reported, so the session can say what a check found.
  */
 export class CompilerWatch {
   private child: ChildProcess | null = null;
@@ -35,13 +36,15 @@ export class CompilerWatch {
 
   start(): void {
     const { dir, tscPath, tsconfigPath } = this.target;
-    const child = spawnTied(process.execPath, [tscPath, '-p', tsconfigPath, '--watch', '--preserveWatchOutput'], {
+    const child = spawnTied(process.execPath, [tscPath, '-p', tsconfigPath, '--noEmit', '--watch', '--preserveWatchOutput'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child = child;
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      process.stdout.write(`${line}\n`);
+      // As tsc prints it for a person; in JSON one line each, so every line of the session parses.
+      if (processLog.format === 'json') processLog.write('log', line, 'tsc');
+      else process.stdout.write(`${line}\n`);
       const status = parseCompileStatus(line);
       if (status) this.events.status(status);
     });

@@ -2,7 +2,9 @@
  * `procguard dev` (this repository's `npm run dev`): the single-instance guard
  * runs here, before anything compiles, so a second session is refused without
  * touching the running session's output directory. The session holds the lock
- * for its whole life, runs the host project's `tsc --watch`, and owns the app process itself (DevAppRunner): it starts each finished build
+ * for its whole life, compiles the host's sources with SWC (all at start, then each
+ * saved file), runs the host's `tsc --noEmit --watch` beside it to report type errors,
+ * and owns the app process itself (DevAppRunner): it starts each good build
  * after the previous app has exited, hands it the lock (PROCGUARD_DEV_SESSION),
  * and restarts an app that dies on its own. Signals follow the server's policy
  * (ShutdownOnSignal): Ctrl+C stops gracefully, a deliberate second one forces.
@@ -12,6 +14,7 @@ import { EXIT } from '../exit-codes.js';
 import { DEV_SESSION_ENV, type HeldInstanceLock } from '../bootstrap/instance-guard.js';
 import { REPEAT_WINDOW_MS, ShutdownOnSignal } from '../bootstrap/shutdown-on-signal.js';
 import { acquireOrExit, parseEnvOrExit } from '../bootstrap/start-guard.js';
+import { processLog } from '../bootstrap/logging/process-log.js';
 import { dropOutputToALostTerminal } from '../bootstrap/terminal-output.js';
 import type { CommandOutcome } from './commands/cli-command.js';
 import { CompilerWatch } from './compiler-watch.js';
@@ -19,9 +22,14 @@ import { DevAppRunner, type AppExit, type AppProcess } from './dev-app-runner.js
 import { HostProjectError } from './host-project/host-project.errors.js';
 import { projectDirectory, resolveHostProject, type HostProject } from './host-project/host-project.js';
 import { RestartBackoff } from './restart-backoff.js';
+import type { SourceWatch } from './source-watch.js';
+import type { CompileResult } from './swc-compiler.js';
+import type { TsconfigLayout } from './host-project/tsconfig-layout.js';
 import { signalChild, spawnTied } from './tied-child.js';
 
-const log = (message: string) => console.error(`[procguard dev] ${message}`);
+/** The session's lines: the same logger and format as the app's, named `procguard dev`. */
+const log = (message: string, severity: 'log' | 'warn' | 'error' = 'log', fields?: Record<string, unknown>) =>
+  processLog.write(severity, message, undefined, fields);
 /** Time an app gets beyond its own shutdown deadline before its group is killed. */
 const GRACE_BEYOND_APP_DEADLINE_MS = 2000;
 
@@ -34,17 +42,27 @@ function launchApp(project: HostProject, sessionId: string): AppProcess {
   const exited = new Promise<AppExit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', (error) => {
-      log(`Could not start the app: ${error.message}`);
+      log(`Could not start the app: ${error.message}`, 'error');
       resolve({ code: EXIT.failure, signal: null });
     });
   });
-  log(`Started the app (pid ${child.pid}).`);
+  log(`Started the app (pid ${child.pid}).`, 'log', { app: { pid: child.pid } });
   return {
     pid: child.pid ?? 0,
     exited,
     signal: (signal) => signalChild(child, signal),
     killGroup: () => signalChild(child, 'SIGKILL', true),
   };
+}
+
+/** The tsconfig read again after a file was added; if it cannot be read now, the layout before (said once per save). */
+function layoutOrKeep(project: HostProject, before: TsconfigLayout): TsconfigLayout {
+  try {
+    return project.reread();
+  } catch (error) {
+    log(`${(error as Error).message}; compiling with the tsconfig as it was read before.`, 'warn');
+    return before;
+  }
 }
 
 export interface DevSessionOptions {
@@ -61,7 +79,7 @@ function layoutOrExit<T>(read: () => T, held: HeldInstanceLock | null): T {
     return read();
   } catch (error) {
     if (!(error instanceof HostProjectError)) throw error;
-    log(error.message);
+    processLog.tell(error.message, 'DevSession', { code: error.code });
     held?.lockManager.releaseLockSync();
     process.exit(EXIT.badConfig);
   }
@@ -77,33 +95,37 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
   // The app runs in the project directory, so relative paths in the environment mean the same to both.
   process.chdir(dir);
   const env = parseEnvOrExit();
+  processLog.configure({ format: env.LOG_FORMAT, level: env.LOG_LEVEL }, 'procguard dev');
   let exitCode: number = EXIT.ok;
   // The lock is taken first; nothing compiles before a duplicate has been refused.
   let shutdown: ShutdownOnSignal | null = null;
-  const held = await acquireOrExit(env, 'dev-session', (_, message) => log(message), (error) => {
-    log(`${error.message}; stopping the session.`);
+  const held = await acquireOrExit(env, 'dev-session', (level, message) => log(message, level), (error) => {
+    log(`${error.message}; stopping the session.`, 'error');
     exitCode = EXIT.lockCompromised;
     shutdown?.trigger('lock compromised');
   });
+  processLog.setInstanceId(held.lock.instanceId);
   const stopTimeoutMs = env.SHUTDOWN_TIMEOUT_MS + GRACE_BEYOND_APP_DEADLINE_MS;
   let compiler: CompilerWatch | null = null;
+  let sources: SourceWatch | null = null;
   let runner: DevAppRunner | null = null;
   // Listening from here on: a signal while the layout is read (below) waits for this
   // handler instead of killing the session with the lock held.
   shutdown = new ShutdownOnSignal({
     timeoutMs: stopTimeoutMs + 2 * GRACE_BEYOND_APP_DEADLINE_MS,
     graceful: async () => {
-      await Promise.all([compiler?.stop(), runner?.stop()]);
+      await Promise.all([compiler?.stop(), sources?.stop(), runner?.stop()]);
       await held.lockManager.releaseLock();
       return exitCode;
     },
     forceRelease: async () => {
       compiler?.kill();
+      void sources?.stop();
       await runner?.forceStop();
       held.lockManager.releaseLockSync();
     },
     exit: (code) => process.exit(code),
-    log,
+    log: (message) => log(message, 'warn'),
   });
   shutdown.listen(['SIGINT', 'SIGTERM']);
   dropOutputToALostTerminal();
@@ -119,31 +141,71 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
     backoff: new RestartBackoff(),
     stopTimeoutMs,
     repeatWindowMs: REPEAT_WINDOW_MS,
-    log,
+    // Everything the runner reports is an app that ended or would not stop.
+    log: (message) => log(message, 'warn'),
   });
   runner = apps;
+  let layout = project.layout;
+  // Loaded with the lock held, as the host's TypeScript is: a refused duplicate never pays for them.
+  const [{ loadSwc, SwcCompiler }, { SourceWatch: Watch }] = await Promise.all([import('./swc-compiler.js'), import('./source-watch.js')]);
+  const swc = new SwcCompiler(layout, layoutOrExit(loadSwc, held));
+  const building = () => !shutdown?.isShuttingDown;
+  /** SWC's outcome: a good build (re)starts the app; a file it cannot parse keeps the running one. */
+  const built = (result: CompileResult, what: string): void => {
+    if (!building()) return;
+    for (const failure of result.failures) log(`SWC could not compile ${shown(failure.source)}:\n${failure.message}`, 'error');
+    if (result.failures.length > 0) {
+      log(
+        `${result.failures.length} file(s) did not compile (above): ` +
+          (apps.pid ? `the app (pid ${apps.pid}) keeps running the previous build until they are fixed.` : 'the app starts once they are fixed.'),
+        'warn',
+      );
+      return;
+    }
+    log(`Compiled ${result.compiled} file(s) with SWC in ${Math.round(result.ms)} ms (${what}).`, 'log', { compiled: result.compiled, ms: Math.round(result.ms) });
+    apps.compiled();
+  };
   compiler = new CompilerWatch(project, {
+    // Types are checked beside the build and reported, not waited for: a reload after a save
+    // takes SWC's few milliseconds instead of tsc's seconds (SWC never checks types).
     status: (status) => {
-      if (status.kind === 'compiling' || shutdown?.isShuttingDown) return;
-      if (status.errors === 0) apps.compiled();
-      else
-        log(
-          `The build has ${status.errors} type error(s) (above): ` +
-            (apps.pid ? `the app (pid ${apps.pid}) keeps running the previous build until they are fixed.` : 'the app starts once they are fixed.'),
-        );
+      if (status.kind === 'compiling' || status.errors === 0 || !building()) return;
+      log(
+        `The type check found ${status.errors} type error(s) (above)` +
+          (apps.pid ? `; the app (pid ${apps.pid}) runs the build anyway: SWC compiles without checking types.` : '.'),
+        'warn',
+        { typeErrors: status.errors },
+      );
     },
     exited: (code, signal) => {
-      log(`The compiler ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ending the session.`);
+      log(`The type checker ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ending the session.`, 'error');
       exitCode = EXIT.failure;
-      shutdown?.trigger('the compiler exited');
+      shutdown?.trigger('the type checker exited');
     },
   });
+  sources = new Watch(
+    project.layout.sourceDirs,
+    async ({ changed, added, removed }) => {
+      if (!building()) return;
+      if (added.length > 0) swc.retarget((layout = layoutOrKeep(project, layout)));
+      for (const source of removed) swc.remove(source);
+      const toCompile = [...changed, ...added];
+      if (toCompile.length === 0 && removed.length === 0) return;
+      built(await swc.compile(toCompile), `${[...toCompile, ...removed].map(shown).join(', ')} saved`);
+    },
+    (error) => log(`Watching the sources failed: ${error.message}`, 'error'),
+  );
 
   const shown = (path: string) => relative(project.dir, path);
   log(
-    `Session ${held.lock.instanceId} holds ${env.PID_FILE_PATH}; compiling ${project.dir} ` +
-      `(tsc -p ${shown(project.tsconfigPath)} --watch), then starting ${shown(project.builtEntry)}.`,
+    `Session ${held.lock.instanceId} holds ${env.PID_FILE_PATH}; compiling ${project.dir} with SWC ` +
+      `(tsc -p ${shown(project.tsconfigPath)} --noEmit --watch checks types beside it), then starting ${shown(project.builtEntry)}.`,
   );
-  compiler.start();
+  // The watch is ready before the first build is run: a save during that build is not missed.
+  const [, first] = await Promise.all([sources.start(), swc.compile(project.layout.sources)]);
+  built(first, 'all sources');
+  // Only now: tsc's first full check takes seconds of CPU that the first build and the app's
+  // start would otherwise share with it.
+  if (building()) compiler.start();
   return 'running';
 }

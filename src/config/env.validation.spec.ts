@@ -43,6 +43,8 @@ describe('validateEnv', () => {
         LOCK_KEY: 'procguard',
         LOCK_STANDBY: false,
         LOCK_HEARTBEAT_MS: 500,
+        LOG_FORMAT: null,
+        LOG_LEVEL: 'log',
       });
     });
 
@@ -184,12 +186,22 @@ describe('validateEnv', () => {
       ['HOST', 'http://localhost', 'must be an IP address or a host name'],
       ['SSE_MAX_STREAMS', '0', 'must be a whole number from 1 to 10000'],
       ['SSE_SLOW_CLIENT_TIMEOUT_MS', '50', 'must be a whole number from 100 to 600000'],
+      ['LOG_FORMAT', 'text', 'must be one of pretty, json'],
+      ['LOG_LEVEL', 'trace', 'must be one of error, warn, log, info, debug, verbose'],
+      ['LOG_LEVEL', 'WARN', 'must be one of error, warn, log, info, debug, verbose'],
     ])('rejects %s=%p, naming the variable and the reason', (name, value, reason) => {
       // Act
       const problems = problemsOf({ [name]: value });
 
       // Assert
       expect(problems).toEqual([`${name}="${value}" ${reason}`]);
+    });
+
+    it.each([
+      [{ LOG_FORMAT: 'json', LOG_LEVEL: 'info' }, 'json', 'info'],
+      [{ LOG_FORMAT: 'pretty', LOG_LEVEL: 'verbose' }, 'pretty', 'verbose'],
+    ])('reads LOG_FORMAT and LOG_LEVEL from %p', (raw, format, level) => {
+      expect(validateEnv(raw, '/srv')).toMatchObject({ LOG_FORMAT: format, LOG_LEVEL: level });
     });
 
     it.each(['DATA_DIR', 'PID_FILE_PATH', 'DATABASE_PATH'])('rejects a NUL byte in %s', (name) => {

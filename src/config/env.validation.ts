@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { processNameProblem } from '../supervisor/domain/process-name.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevelSetting } from './log-options.js';
 
 /** The validated environment; every path is absolute. */
 export interface AppEnv {
@@ -44,6 +45,10 @@ export interface AppEnv {
   readonly LOCK_STANDBY: boolean;
   /** Heartbeat period of the lock's connection, and the timeout of each heartbeat. */
   readonly LOCK_HEARTBEAT_MS: number;
+  /** Log line format; null when unset: pretty when stdout is a terminal, JSON otherwise. */
+  readonly LOG_FORMAT: LogFormat | null;
+  /** Lowest level written (`info` is `log`). */
+  readonly LOG_LEVEL: LogLevelSetting;
 }
 
 export type LockBackend = 'file' | 'postgres';
@@ -121,6 +126,8 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd(), label: Settin
     SSE_SLOW_CLIENT_TIMEOUT_MS: int('SSE_SLOW_CLIENT_TIMEOUT_MS', 30_000, 100, 600_000),
     ALLOWED_HOSTS: hostList(text('ALLOWED_HOSTS'), problems, label('ALLOWED_HOSTS')),
     ...lockSettings(text, int, problems, label),
+    LOG_FORMAT: oneOf(label('LOG_FORMAT'), text('LOG_FORMAT'), LOG_FORMATS, problems) ?? null,
+    LOG_LEVEL: oneOf(label('LOG_LEVEL'), text('LOG_LEVEL'), LOG_LEVELS, problems) ?? 'log',
   };
   if (problems.length > 0) throw new EnvValidationError(problems);
   return env;
@@ -177,6 +184,14 @@ function isPostgresUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** One of `allowed` (case as written), or undefined when unset or wrong (then a problem). */
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], problems: string[]): T | undefined {
+  if (value === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(value.trim())) return value.trim() as T;
+  problems.push(`${name}=${JSON.stringify(value.slice(0, 80))} must be one of ${allowed.join(', ')}`);
+  return undefined;
 }
 
 const MIN_TOKEN_LENGTH = 16;

@@ -41,7 +41,8 @@ export function spawnProcess(
 ): Spawned {
   const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    // The suites read the server's words: pretty lines unless a test asks for JSON (LOG_FORMAT: 'json', or undefined for the default).
+    env: { ...process.env, NO_COLOR: '1', LOG_FORMAT: 'pretty', ...options.env },
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
     detached: options.detached,
   });

@@ -7,7 +7,8 @@ export type HostProjectProblem =
   | 'OUT_DIR_MISSING'
   | 'ENTRY_MISSING'
   | 'ENTRY_NOT_COMPILED'
-  | 'TYPESCRIPT_MISSING';
+  | 'TYPESCRIPT_MISSING'
+  | 'SWC_MISSING';
 
 /**
  * The host project cannot be run by `procguard dev` as laid out: the message names

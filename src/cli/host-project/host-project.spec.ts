@@ -53,7 +53,7 @@ describe('resolveHostProject', () => {
 
       const project = resolve();
 
-      expect(project).toEqual({
+      expect(project).toMatchObject({
         dir,
         tsconfigPath: join(dir, 'tsconfig.json'),
         outDir: join(dir, 'dist'),
@@ -62,6 +62,8 @@ describe('resolveHostProject', () => {
         tscPath: '/host/node_modules/typescript/bin/tsc',
         notes: [],
       });
+      expect(project.layout.sources).toEqual([join(dir, 'src', 'main.ts')]);
+      expect(project.layout.sourceDirs).toEqual([join(dir, 'src')]);
       emitWithTsc(project.tsconfigPath);
       expect(existsSync(project.builtEntry)).toBe(true);
     });
@@ -131,12 +133,29 @@ describe('resolveHostProject', () => {
   });
 
   describe('when nest-cli.json asks for another builder', () => {
-    it('says that tsc compiles all the same', () => {
-      write('nest-cli.json', { compilerOptions: { builder: 'swc' } });
+    it('says that SWC compiles all the same, and says nothing for swc itself', () => {
+      write('nest-cli.json', { compilerOptions: { webpack: true } });
       write('src/main.ts', 'export {};\n');
       write('tsconfig.json', options());
+      expect(resolve().notes).toEqual([expect.stringContaining('names the webpack builder; procguard dev compiles with SWC')]);
 
-      expect(resolve().notes).toEqual([expect.stringContaining('names the swc builder; procguard dev compiles with tsc')]);
+      write('nest-cli.json', { compilerOptions: { builder: 'swc' } });
+      expect(resolve().notes).toEqual([]);
+    });
+  });
+
+  describe('how SWC is told to emit, from the tsconfig and package.json as tsc reads them', () => {
+    beforeEach(() => write('src/main.ts', 'export {};\n'));
+
+    it.each([
+      [{ module: 'nodenext', target: 'es2023' }, 'module', { module: 'es6', target: 'es2022', useDefineForClassFields: true }],
+      [{ module: 'nodenext', target: 'es2023' }, undefined, { module: 'commonjs' }],
+      [{ module: 'commonjs', target: 'es2019' }, 'module', { module: 'commonjs', target: 'es2019', useDefineForClassFields: false }],
+      [{ module: 'esnext', target: 'esnext', experimentalDecorators: true, emitDecoratorMetadata: true, sourceMap: true }, undefined, { module: 'es6', target: 'esnext', experimentalDecorators: true, emitDecoratorMetadata: true, sourceMaps: true }],
+    ])('%p with package.json type %p', (compilerOptions, type, expected) => {
+      write('package.json', type ? { type } : {});
+      write('tsconfig.json', options(compilerOptions));
+      expect(resolve().layout.emit).toMatchObject(expected);
     });
   });
 

@@ -3,7 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { HostProjectError } from './host-project.errors.js';
 import { loadHostTypeScript, type HostTypeScript } from './host-typescript.js';
 import { readNestCliConfig } from './nest-cli-config.js';
-import { readTsconfigLayout } from './tsconfig-layout.js';
+import { readTsconfigLayout, type TsconfigLayout } from './tsconfig-layout.js';
 
 /** A Nest project as `procguard dev` compiles and runs it; every path is absolute. */
 export interface HostProject {
@@ -15,8 +15,12 @@ export interface HostProject {
   readonly entrySource: string;
   /** The JavaScript tsc emits for the entry: what is run after each good build. */
   readonly builtEntry: string;
-  /** The host's `typescript/bin/tsc`. */
+  /** The host's `typescript/bin/tsc` (the type check beside SWC). */
   readonly tscPath: string;
+  /** The tsconfig as read: the sources SWC compiles, where to, and how. */
+  readonly layout: TsconfigLayout;
+  /** Reads the tsconfig again (a file was added): the layout as it is now. */
+  readonly reread: () => TsconfigLayout;
   /** Things worth saying at start (a builder, assets or plugins procguard dev does not use). */
   readonly notes: readonly string[];
 }
@@ -47,12 +51,12 @@ export function resolveHostProject(projectDir: string, loadTypeScript: (dir: str
     );
   }
   const notes = [
-    ...(nest.otherBuilder ? [`${nest.file} names the ${nest.otherBuilder} builder; procguard dev compiles with tsc (${tsconfigPath}).`] : []),
+    ...(nest.otherBuilder && nest.otherBuilder !== 'swc' ? [`${nest.file} names the ${nest.otherBuilder} builder; procguard dev compiles with SWC (${tsconfigPath}), tsc checking types beside it.`] : []),
     ...nest.cliOnlyFeatures.map(
-      (field) => `${nest.file} sets compilerOptions.${field}, which only the Nest CLI applies: procguard dev runs plain tsc, without them.`,
+      (field) => `${nest.file} sets compilerOptions.${field}, which only the Nest CLI applies: procguard dev compiles with SWC and tsc, without them.`,
     ),
   ];
-  return { dir, tsconfigPath, outDir: layout.outDir, entrySource, builtEntry, tscPath, notes };
+  return { dir, tsconfigPath, outDir: layout.outDir, entrySource, builtEntry, tscPath, notes, layout, reread: () => readTsconfigLayout(ts, tsconfigPath) };
 }
 
 /**

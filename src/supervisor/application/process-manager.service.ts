@@ -465,7 +465,12 @@ export class ProcessManager {
 
   private publish(event: ProcessEvent): void {
     const level = event.to === 'failed' || event.to === 'backoff' ? 'warn' : 'log';
-    this.logger[level](`${event.name}: ${event.from} -> ${event.to}${event.pid ? ` (pid ${event.pid})` : ''}: ${event.reason}`);
+    // The words for people, the same facts as fields of the JSON line (LOG_FORMAT=json).
+    this.logger[level]({
+      msg: `${event.name}: ${event.from} -> ${event.to}${event.pid ? ` (pid ${event.pid})` : ''}: ${event.reason}`,
+      event: 'process.state',
+      process: { name: event.name, index: event.index, from: event.from, to: event.to, pid: event.pid, exitCode: event.exitCode, signal: event.signal, reason: event.reason },
+    });
     for (const listener of this.listeners) {
       try {
         listener(event);
