@@ -47,8 +47,11 @@ function parseExposition(text: string): Exposition {
       consumed = labelPattern.lastIndex;
     }
     if (consumed !== labelText.length) throw new Error(`bad labels in ${JSON.stringify(line)}`);
-    const value = sample[3] === '+Inf' ? Infinity : sample[3] === '-Inf' ? -Infinity : Number(sample[3]);
-    if (Number.isNaN(value) && sample[3] !== 'NaN') throw new Error(`bad value in ${JSON.stringify(line)}`);
+    // As Go's ParseFloat reads it (the format says so): NaN and Inf in any case. prom-client writes
+    // `Nan` for an event loop lag mean with no samples yet (two scrapes in quick succession).
+    const word = sample[3].toLowerCase();
+    const value = word === 'nan' ? NaN : /^[+-]?inf(inity)?$/.test(word) ? (word.startsWith('-') ? -Infinity : Infinity) : Number(sample[3]);
+    if (Number.isNaN(value) && word !== 'nan') throw new Error(`bad value in ${JSON.stringify(line)}`);
     samples.push({ name: sample[1], labels, value });
   }
   return { types, samples };
