@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import type { HttpPlatformName } from './bootstrap-options.js';
+import type { HealthSnapshot } from '../lifecycle/presentation/health-snapshot.js';
 import type { HostAllowList } from '../lifecycle/presentation/host-allow-list.js';
 
 /**
@@ -18,6 +19,8 @@ export interface HttpPlatform {
   registerHostCheck(app: INestApplication, allowList: HostAllowList): void;
   /** Serves `GET path` straight on the platform, outside Nest's guards, pipes and interceptors. */
   registerLivenessRoute(app: INestApplication, path: string): void;
+  /** Serves `GET path` and `GET path/ready` from the health snapshot, likewise outside Nest's pipeline. */
+  registerHealthRoutes(app: INestApplication, path: string, snapshot: HealthSnapshot): void;
 }
 
 /** The chosen platform's package is not installed: it is an optional peer dependency. */

@@ -4,6 +4,7 @@ import type { ProcguardSettings } from '../config/settings.js';
 import { ApplicationLifecycleService } from '../lifecycle/application/application-lifecycle.service.js';
 import { SHUTDOWN_ORDER } from '../lifecycle/application/shutdown-sequence.js';
 import { HttpDrainer } from '../lifecycle/infrastructure/http-drainer.js';
+import { HealthSnapshot } from '../lifecycle/presentation/health-snapshot.js';
 import { HostAllowList } from '../lifecycle/presentation/host-allow-list.js';
 import { lastDeclaration } from '../module/module-declaration.js';
 import { ProcguardModule } from '../module/procguard.module.js';
@@ -70,7 +71,10 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const healthRoutes = lastDeclaration()?.features.health === true;
   const healthPath = healthRoutes ? `${prefix ? `/${prefix}` : ''}/health` : null;
   platform.registerHostCheck(app, HostAllowList.fromSettings(settings));
-  if (healthPath) platform.registerLivenessRoute(app, `${healthPath}/live`);
+  if (healthPath) {
+    platform.registerLivenessRoute(app, `${healthPath}/live`);
+    platform.registerHealthRoutes(app, healthPath, app.get(HealthSnapshot));
+  }
   const lifecycle = app.get(ApplicationLifecycleService);
   const drainer = new HttpDrainer(app.getHttpServer());
   lifecycle.registerShutdownStep({
