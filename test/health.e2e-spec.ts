@@ -6,11 +6,13 @@ import { AppModule } from '../src/app.module.js';
 import { loadHttpPlatform } from '../src/bootstrap/http-platform.js';
 import { acquireInstanceLock, type HeldInstanceLock } from '../src/bootstrap/instance-guard.js';
 import { validateEnv } from '../src/config/env.validation.js';
+import { HealthSnapshot } from '../src/lifecycle/presentation/health-snapshot.js';
 import { LIVENESS_PATH } from '../src/lifecycle/presentation/liveness.route.js';
 import { ApplicationLifecycleService } from '../src/lifecycle/application/application-lifecycle.service.js';
 import { DATABASE, type IDatabase } from '../src/persistence/application/database.port.js';
 import { setProcguardContext } from '../src/module/procguard-context.js';
-import { cleanup, NO_PROCESSES, tempDir } from './support/harness.js';
+import { DATABASE_PING_INTERVAL_MS } from '../src/lifecycle/presentation/health-snapshot.js';
+import { cleanup, FIXTURES, NO_PROCESSES, spawnProcess, tempDir, waitExit, waitFor } from './support/harness.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -38,6 +40,7 @@ describe('/api/health (supertest, in-process)', () => {
     app = moduleRef.createNestApplication(platform.createAdapter(), { logger: false });
     app.setGlobalPrefix('api');
     platform.registerLivenessRoute(app, LIVENESS_PATH);
+    platform.registerHealthRoutes(app, '/api/health', app.get(HealthSnapshot));
     // Listening (port 0) makes every platform ready to serve; supertest then uses that address.
     await app.listen(0, '127.0.0.1');
     lifecycle = app.get(ApplicationLifecycleService);
@@ -114,6 +117,19 @@ describe('/api/health (supertest, in-process)', () => {
   });
 
   describe('when shutdown has begun', () => {
+    it('answers /api/health 503 at once, though the answer before was 200 and nothing was pinged since', async () => {
+      await request(app.getHttpServer()).get('/api/health').expect(200);
+      let releaseStep!: () => void;
+      lifecycle.registerShutdownStep({ name: 'held open by the test', order: 1, run: () => new Promise<void>((r) => (releaseStep = r)) });
+      const shutdown = lifecycle.shutdown('test', 5000);
+
+      const res = await request(app.getHttpServer()).get('/api/health').expect(503);
+
+      expect(res.body).toMatchObject({ status: 'error', state: 'stopping', error: { lifecycle: { status: 'down', state: 'stopping' } } });
+      releaseStep();
+      await shutdown;
+    });
+
     it('answers readiness with 503 at once while liveness stays 200', async () => {
       let releaseStep!: () => void;
       lifecycle.registerShutdownStep({ name: 'held open by the test', order: 1, run: () => new Promise<void>((r) => (releaseStep = r)) });
@@ -142,6 +158,30 @@ describe('/api/health (supertest, in-process)', () => {
         instanceId: held.lock.instanceId,
       });
       await request(app.getHttpServer()).get('/api/health/ready').expect(503);
+    });
+  });
+
+  describe('when another connection holds the database write lock', () => {
+    it(`answers 503 within the ping interval (${DATABASE_PING_INTERVAL_MS} ms), and 200 again once it is released`, async () => {
+      await request(app.getHttpServer()).get('/api/health').expect(200);
+      const holder = spawnProcess(process.execPath, [join(FIXTURES, 'sqlite-write-lock.mjs'), validateEnv(process.env).DATABASE_PATH], { stdin: 'pipe' });
+      await waitFor(() => holder.output().includes('locked'), 'the other connection to take the write lock');
+
+      const down = await waitFor(
+        async () => {
+          const res = await request(app.getHttpServer()).get('/api/health');
+          return res.status === 503 ? res : null;
+        },
+        'health to say the database is down',
+        // Bounded generously for a loaded machine; the design bound is one interval plus the ping's wait.
+        DATABASE_PING_INTERVAL_MS * 10,
+      );
+      expect(down.body).toMatchObject({ status: 'error', error: { database: { status: 'down', message: 'database is locked' } }, databaseStatus: 'down' });
+      await request(app.getHttpServer()).get('/api/health/ready').expect(503);
+
+      holder.child.stdin!.end();
+      await waitExit(holder);
+      await waitFor(async () => (await request(app.getHttpServer()).get('/api/health')).status === 200, 'health to be up again', DATABASE_PING_INTERVAL_MS * 10);
     });
   });
 

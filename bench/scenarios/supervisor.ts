@@ -18,6 +18,9 @@ export interface SupervisorResult {
   /** kill -9 of a child -> its replacement spawned (backoff initial delay 0). */
   readonly respawnMs: readonly number[];
   readonly respawnMedianMs: number;
+  /** The floor: a bare `sleep` SIGKILLed, its exit event, and a new one spawned (no wrapper, no registry). */
+  readonly bareRespawnMs: readonly number[];
+  readonly bareRespawnMedianMs: number;
   /** What a supervisor polling every 5 s would take on average (half the interval). */
   readonly naivePollMeanMs: number;
   readonly stop100Ms: number;
@@ -91,6 +94,25 @@ async function respawnTimes(runs: number): Promise<number[]> {
   return times;
 }
 
+async function bareRespawnTimes(runs: number): Promise<number[]> {
+  const started = () => {
+    const child = spawn('sleep', ['3600'], { stdio: 'ignore', detached: true });
+    return new Promise<typeof child>((resolve, reject) => child.once('spawn', () => resolve(child)).once('error', reject));
+  };
+  let child = await started();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const t0 = performance.now();
+    process.kill(child.pid!, 'SIGKILL');
+    await withTimeout(exited, 5000, 'bare exit');
+    child = await withTimeout(started(), 5000, 'bare spawn');
+    times.push(performance.now() - t0);
+  }
+  child.kill('SIGKILL');
+  return times;
+}
+
 async function stopHundred(): Promise<number> {
   const m = manager(makeTempDir('stop100'));
   m.declare([spec('many', 100)]);
@@ -140,6 +162,7 @@ export async function benchSupervisor(respawnRuns: number): Promise<SupervisorRe
   // The bench measures the supervisor, not Nest's console logger.
   Logger.overrideLogger(false);
   const respawnMs = await respawnTimes(respawnRuns);
+  const bareRespawnMs = await bareRespawnTimes(respawnRuns);
   const stop100Ms = await stopHundred();
   const bareStop100Ms = await bareStopHundred();
 
@@ -159,6 +182,8 @@ export async function benchSupervisor(respawnRuns: number): Promise<SupervisorRe
   return {
     respawnMs,
     respawnMedianMs: median(respawnMs),
+    bareRespawnMs,
+    bareRespawnMedianMs: median(bareRespawnMs),
     naivePollMeanMs: 2500,
     stop100Ms,
     bareStop100Ms,

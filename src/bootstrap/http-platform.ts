@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import type { HttpPlatformName } from './bootstrap-options.js';
+import type { HealthSnapshot } from '../lifecycle/presentation/health-snapshot.js';
 import type { HostAllowList } from '../lifecycle/presentation/host-allow-list.js';
 import type { IHttpRequestObserver } from '../metrics/application/ports/http-request-observer.port.js';
 
@@ -24,6 +25,8 @@ export interface HttpPlatform {
    * route template, never the raw URL. Call after the host check, before any route.
    */
   registerRequestObserver(app: INestApplication, observer: IHttpRequestObserver): void;
+  /** Serves `GET path` and `GET path/ready` from the health snapshot, likewise outside Nest's pipeline. */
+  registerHealthRoutes(app: INestApplication, path: string, snapshot: HealthSnapshot): void;
 }
 
 /** The chosen platform's package is not installed: it is an optional peer dependency. */

@@ -4,6 +4,7 @@ import type { ProcguardSettings } from '../config/settings.js';
 import { ApplicationLifecycleService } from '../lifecycle/application/application-lifecycle.service.js';
 import { SHUTDOWN_ORDER } from '../lifecycle/application/shutdown-sequence.js';
 import { HttpDrainer } from '../lifecycle/infrastructure/http-drainer.js';
+import { HealthSnapshot } from '../lifecycle/presentation/health-snapshot.js';
 import { HostAllowList } from '../lifecycle/presentation/host-allow-list.js';
 import { HTTP_REQUEST_OBSERVER } from '../metrics/application/metrics.tokens.js';
 import type { IHttpRequestObserver } from '../metrics/application/ports/http-request-observer.port.js';
@@ -79,7 +80,10 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   platform.registerHostCheck(app, HostAllowList.fromSettings(settings));
   const requests = optional<IHttpRequestObserver>(app, HTTP_REQUEST_OBSERVER);
   if (requests) platform.registerRequestObserver(app, requests);
-  if (healthPath) platform.registerLivenessRoute(app, `${healthPath}/live`);
+  if (healthPath) {
+    platform.registerLivenessRoute(app, `${healthPath}/live`);
+    platform.registerHealthRoutes(app, healthPath, app.get(HealthSnapshot));
+  }
   const lifecycle = app.get(ApplicationLifecycleService);
   const drainer = new HttpDrainer(app.getHttpServer());
   lifecycle.registerShutdownStep({

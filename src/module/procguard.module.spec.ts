@@ -8,6 +8,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { acquireInstanceLock, type HeldInstanceLock } from '../bootstrap/instance-guard.js';
 import { validateEnv } from '../config/env.validation.js';
 import { SETTINGS, type ProcguardSettings } from '../config/settings.js';
+import { HealthSnapshot } from '../lifecycle/presentation/health-snapshot.js';
 import { ProcguardHealthIndicators } from '../lifecycle/presentation/procguard-health.indicators.js';
 import { lastDeclaration } from './module-declaration.js';
 import { ProcguardNotBootstrappedError, setProcguardContext } from './procguard-context.js';
@@ -64,7 +65,9 @@ describe('ProcguardModule', () => {
     it('turns every feature on: health, processes, events, history and dashboard routes', async () => {
       const ref = await compile([ProcguardModule.forRoot()]);
 
-      expect(controllersOf(ref).sort()).toEqual(['events', 'health', 'metrics', 'processes', 'processes', 'reload', 'ui']); // history lives under /processes/:name/history
+      expect(controllersOf(ref).sort()).toEqual(['events', 'metrics', 'processes', 'processes', 'reload', 'ui']); // history lives under /processes/:name/history
+      // /health and /health/ready: served from the snapshot by the HTTP platform, not by a Nest controller.
+      expect(ref.get(HealthSnapshot)).toBeInstanceOf(HealthSnapshot);
       expect(ref.get(ProcguardSupervisor)).toBeInstanceOf(ProcguardSupervisor);
       expect(ref.get(ProcguardHealthIndicators)).toBeInstanceOf(ProcguardHealthIndicators);
     });
@@ -110,13 +113,15 @@ describe('ProcguardModule', () => {
       const ref = await compile([ProcguardModule.forRoot({ ...LEAN, health: 'indicators' })]);
 
       expect(controllersOf(ref)).toEqual([]);
+      expect(() => ref.get(HealthSnapshot)).toThrow();
       expect(ref.get(ProcguardHealthIndicators).lifecycle()).toEqual({ lifecycle: { status: 'down', state: 'starting' } });
     });
 
     it("with supervisor: 'service' gives the manager and no /processes route", async () => {
       const ref = await compile([ProcguardModule.forRoot({ supervisor: 'service', history: false })]);
 
-      expect(controllersOf(ref)).toEqual(['health', 'metrics']);
+      expect(controllersOf(ref)).toEqual(['metrics']);
+      expect(ref.get(HealthSnapshot)).toBeInstanceOf(HealthSnapshot);
       expect(ref.get(ProcguardSupervisor).list()).toEqual([]);
     });
 
@@ -131,7 +136,7 @@ describe('ProcguardModule', () => {
     it('with dashboard: false leaves the other routes', async () => {
       const ref = await compile([ProcguardModule.forRoot({ dashboard: false })]);
 
-      expect(controllersOf(ref).sort()).toEqual(['events', 'health', 'metrics', 'processes', 'processes', 'reload']);
+      expect(controllersOf(ref).sort()).toEqual(['events', 'metrics', 'processes', 'processes', 'reload']);
     });
 
     it("with supervisor: 'service' or history: false turns the dashboard off (it needs their routes)", () => {
@@ -144,14 +149,15 @@ describe('ProcguardModule', () => {
     it('with supervisor: false turns the history off too (it records the agents\' events)', async () => {
       const ref = await compile([ProcguardModule.forRoot({ supervisor: false })]);
 
-      expect(controllersOf(ref)).toEqual(['health', 'metrics']);
+      expect(controllersOf(ref)).toEqual(['metrics']);
+      expect(ref.get(HealthSnapshot)).toBeInstanceOf(HealthSnapshot);
       expect(lastDeclaration()?.features).toEqual({ health: true, supervisor: false, history: false, database: true, dashboard: false, metrics: true });
     });
 
     it('with metrics: false adds no /metrics route', async () => {
       const ref = await compile([ProcguardModule.forRoot({ supervisor: false, metrics: false })]);
 
-      expect(controllersOf(ref)).toEqual(['health']);
+      expect(controllersOf(ref)).toEqual([]);
     });
 
     it.each([

@@ -2,6 +2,8 @@ import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import type * as PlatformExpress from '@nestjs/platform-express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { hostRefusal } from '../../lifecycle/presentation/host-check.hook.js';
+import { HEALTH_HEADERS, type HealthAnswer } from '../../lifecycle/presentation/health-snapshot.js';
+import { HEALTH_FAILURE, HEALTH_ROUTES } from '../../lifecycle/presentation/health.route.js';
 import { LIVENESS_ANSWER } from '../../lifecycle/presentation/liveness.route.js';
 import type { HttpPlatform } from '../http-platform.js';
 
@@ -76,6 +78,17 @@ export function expressPlatform(pkg: typeof PlatformExpress): HttpPlatform {
     },
     registerLivenessRoute(app, path) {
       instance(app).get(path, (_request, response) => sendJson(response, 200, LIVENESS_ANSWER.headers, LIVENESS_ANSWER.body));
+    },
+    registerHealthRoutes(app, path, snapshot) {
+      for (const route of HEALTH_ROUTES) {
+        instance(app).get(`${path}${route.suffix}`, (_request, response) => {
+          const send = (answer: HealthAnswer) =>
+            response.writeHead(answer.statusCode, { ...HEALTH_HEADERS, 'content-length': Buffer.byteLength(answer.body) }).end(answer.body);
+          const answer = route.answer(snapshot);
+          if (answer instanceof Promise) answer.then(send, () => send(HEALTH_FAILURE));
+          else send(answer);
+        });
+      }
     },
   };
 }

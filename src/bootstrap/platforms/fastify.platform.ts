@@ -2,6 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import type * as PlatformFastify from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import { hostRefusal } from '../../lifecycle/presentation/host-check.hook.js';
+import { HEALTH_HEADERS, type HealthAnswer } from '../../lifecycle/presentation/health-snapshot.js';
+import { HEALTH_FAILURE, HEALTH_ROUTES } from '../../lifecycle/presentation/health.route.js';
 import { LIVENESS_ANSWER } from '../../lifecycle/presentation/liveness.route.js';
 import type { HttpPlatform } from '../http-platform.js';
 
@@ -29,6 +31,16 @@ export function fastifyPlatform(pkg: typeof PlatformFastify): HttpPlatform {
       instance(app).get(path, (_request, reply) => {
         void reply.headers(LIVENESS_ANSWER.headers).send(LIVENESS_ANSWER.body);
       });
+    },
+    registerHealthRoutes(app, path, snapshot) {
+      for (const route of HEALTH_ROUTES) {
+        instance(app).get(`${path}${route.suffix}`, (_request, reply) => {
+          const send = (answer: HealthAnswer) => void reply.code(answer.statusCode).headers(HEALTH_HEADERS).send(answer.body);
+          const answer = route.answer(snapshot);
+          if (answer instanceof Promise) answer.then(send, () => send(HEALTH_FAILURE));
+          else send(answer);
+        });
+      }
     },
   };
 }

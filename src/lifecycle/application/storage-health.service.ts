@@ -10,6 +10,7 @@ interface Outage {
 /** Remembers failing writes per component; logs the start and the end of each outage, once. */
 export class StorageHealth implements IStorageHealth {
   private readonly outages = new Map<string, Outage>();
+  private readonly listeners: (() => void)[] = [];
 
   constructor(
     private readonly log: Pick<Logger, 'error' | 'log'> = new Logger('Storage'),
@@ -20,22 +21,33 @@ export class StorageHealth implements IStorageHealth {
     const outage = this.outages.get(component);
     if (outage) {
       outage.failures += 1;
+      this.changed();
       return;
     }
     const reason = describe(error);
     this.outages.set(component, { reason, since: this.now().toISOString(), failures: 1 });
     this.log.error(`Cannot write ${component}: ${reason}. Supervision goes on; health reports degraded until writes succeed again.`);
+    this.changed();
   }
 
   succeeded(component: string): void {
     const outage = this.outages.get(component);
     if (!outage) return;
     this.outages.delete(component);
+    this.changed();
     this.log.log(`Writing ${component} works again (after ${outage.failures} failed write(s) since ${outage.since})`);
+  }
+
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
   }
 
   problems(): StorageProblem[] {
     return [...this.outages].map(([component, o]) => ({ component, reason: o.reason, since: o.since, failures: o.failures }));
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { SETTINGS, type ProcguardSettings } from '../../config/settings.js';
-import { DATABASE, type IDatabase } from '../../persistence/application/database.port.js';
+import { DATABASE, type DatabaseStatus, type IDatabase } from '../../persistence/application/database.port.js';
 import { ApplicationLifecycleService } from '../application/application-lifecycle.service.js';
 import { AGENT_STATS, INSTANCE_LOCK_MANAGER, STORAGE_HEALTH } from '../application/lifecycle.tokens.js';
 import type { IAgentStats } from '../application/ports/agent-stats.port.js';
@@ -38,11 +38,14 @@ export class ProcguardHealthIndicators {
     return this.lifecycleService.isReady ? session.up({ state }) : session.down({ state });
   }
 
-  /** Up while the database answers; down with the reason otherwise. Needs the `database` feature. */
-  database(key = 'database'): HealthIndicatorResult {
+  /**
+   * Up while the database answers; down with the reason otherwise. Needs the `database` feature.
+   * Pings now, unless given a ping's result (procguard's own `/health` passes its latest periodic one).
+   */
+  database(key = 'database', pinged?: DatabaseStatus): HealthIndicatorResult {
     const session = this.indicators.check(key);
     if (this.db === null) return session.down({ message: 'the database feature is off' });
-    const db = this.db.ping();
+    const db = pinged ?? this.db.ping();
     return db.status === 'up'
       ? session.up({ schemaVersion: db.schemaVersion, journalMode: db.journalMode })
       : session.down({ message: db.error ?? 'unavailable' });
@@ -81,11 +84,14 @@ export class ProcguardHealthIndicators {
     return status.role === 'active' ? session.up({ ...status }) : session.down({ ...status });
   }
 
-  /** The indicators that apply to the features this app has, for its `/health`. */
-  all(): Check[] {
+  /**
+   * The indicators that apply to the features this app has, for its `/health`;
+   * `pinged` gives the database check its ping result instead of pinging.
+   */
+  all(pinged?: () => DatabaseStatus): Check[] {
     return [
       () => this.lifecycle(),
-      ...(this.db ? [() => this.database()] : []),
+      ...(this.db ? [() => this.database('database', pinged?.())] : []),
       ...(this.agentStats ? [() => this.agents()] : []),
       () => this.storage(),
       ...(this.lockManager?.status ? [() => this.lock()] : []),

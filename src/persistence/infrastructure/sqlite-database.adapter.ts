@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import type { DatabaseStatus, IDatabase } from '../application/database.port.js';
+import type { DatabaseStatus, IDatabase, PingOptions } from '../application/database.port.js';
 import { currentVersion, migrate } from './migrations.js';
 import { DatabaseUnusableError } from './persistence.errors.js';
 
@@ -19,7 +19,10 @@ export interface SqliteOptions {
  */
 export class SqliteDatabase implements IDatabase {
   private readonly ping$: Statement;
+  private readonly begin$: Statement;
+  private readonly rollback$: Statement;
   private readonly journalMode: string;
+  private readonly closeListeners: (() => void)[] = [];
   private closed = false;
 
   private constructor(
@@ -27,6 +30,8 @@ export class SqliteDatabase implements IDatabase {
     private readonly options: SqliteOptions,
   ) {
     this.ping$ = db.prepare('SELECT MAX(version) AS v FROM schema_migrations');
+    this.begin$ = db.prepare('BEGIN IMMEDIATE');
+    this.rollback$ = db.prepare('ROLLBACK');
     this.journalMode = String(db.pragma('journal_mode', { simple: true }));
   }
 
@@ -61,13 +66,37 @@ export class SqliteDatabase implements IDatabase {
     return this.db;
   }
 
-  ping(): DatabaseStatus {
+  ping(options: PingOptions = {}): DatabaseStatus {
     if (this.closed) return { status: 'down', schemaVersion: null, journalMode: null, error: 'closed' };
     try {
-      const row = this.ping$.get() as { v: number | null };
+      const row = (options.writableWithinMs === undefined ? this.ping$.get() : this.writablePing(options.writableWithinMs)) as { v: number | null };
       return { status: 'up', schemaVersion: row.v ?? 0, journalMode: this.journalMode };
     } catch (error) {
       return { status: 'down', schemaVersion: null, journalMode: null, error: (error as Error).message };
+    }
+  }
+
+  onClose(listener: () => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  /**
+   * The read inside a write transaction that is rolled back: in WAL mode readers are never
+   * blocked, so only taking the write lock shows a database our writes cannot reach.
+   */
+  private writablePing(withinMs: number): unknown {
+    // Inside a transaction already (never across an await in this code base): the read alone.
+    if (this.db.inTransaction) return this.ping$.get();
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(withinMs))}`);
+    try {
+      this.begin$.run();
+      try {
+        return this.ping$.get();
+      } finally {
+        this.rollback$.run();
+      }
+    } finally {
+      this.db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 5000}`);
     }
   }
 
@@ -81,6 +110,7 @@ export class SqliteDatabase implements IDatabase {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     } finally {
       this.db.close();
+      for (const listener of this.closeListeners.splice(0)) listener();
     }
   }
 

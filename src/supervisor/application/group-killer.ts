@@ -4,6 +4,8 @@ import type { ChildExit, ChildHandle, IProcessLauncher } from './ports/process-l
 /** How often a stopping group is looked at; stops are rare, so this costs nothing. */
 const GROUP_POLL_MS = 10;
 const SIGKILL_WAIT_MS = 5000;
+/** How long the fast path of killRemains waits for a SIGKILLed group to be gone before looking the slow way. */
+const CLEAR_WAIT_MS = 50;
 
 /**
  * Stops a child's whole process group: the stop signal to the group, the
@@ -50,6 +52,10 @@ export class GroupKiller {
   /** After the leader died on its own: nothing it started may outlive it. */
   async killRemains(child: ChildHandle): Promise<void> {
     this.reaped.set(child, true);
+    // Fast path: SIGKILL the group at once (as a group with remains gets anyway) and see it gone,
+    // instead of a /proc scan per crash to tell the lifeline watcher from what the leader left.
+    // Remains that die with that SIGKILL are not logged; any still there after it are, below.
+    if (this.launcher.clearGroup && this.ownsGroup(child) && (await this.launcher.clearGroup(child.pgid, CLEAR_WAIT_MS))) return;
     if (!this.groupAlive(child)) return;
     this.log(`${this.name}: pid ${child.pid} exited and left processes in its group ${child.pgid}; sending SIGKILL to the group`);
     this.signal(child, 'SIGKILL');

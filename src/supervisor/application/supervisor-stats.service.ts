@@ -25,6 +25,10 @@ export class SupervisorStats implements IAgentStats {
     return required.filter((name) => !this.manager.has(name) || this.manager.status(name).state !== 'running');
   }
 
+  onChange(listener: () => void): void {
+    this.manager.onEvent(() => listener());
+  }
+
   failed(): string[] {
     return this.manager.statusAll('*').filter((s) => s.state === 'failed').map((s) => s.name);
   }

@@ -25,11 +25,15 @@ const FENCING_TOKEN_VARIABLE = 'PROCGUARD_FENCING_TOKEN';
 
 /** How long one /proc scan answers `groupAlive` for every group (see liveGroups). */
 const GROUP_SCAN_TTL_MS = 5;
+/** Times clearGroup asks kill(-pgid, 0) (one event-loop turn apart) before it scans /proc. */
+const ZOMBIE_TRIES = 3;
 
 /** A group's lifeline: who its watcher is, and whether only it may still be left. */
 interface Lifeline {
   watcherPid: number | null;
   leaderExited: boolean;
+  /** Resolves when the watcher's end of the lifeline closes (it exited). */
+  readonly closed: Promise<void>;
   /** Tells the watcher to leave quietly (the group is empty but for it). */
   release(): void;
 }
@@ -102,10 +106,10 @@ export class NodeProcessLauncher implements IProcessLauncher {
     };
   }
 
-  signalGroup(pgid: number, signal: string): boolean {
+  signalGroup(pgid: number, signal: string | 0): boolean {
     if (!Number.isInteger(pgid) || pgid <= 1) return false;
     try {
-      process.kill(-pgid, signal as NodeJS.Signals);
+      process.kill(-pgid, signal as NodeJS.Signals | 0);
       return true;
     } catch {
       return false;
@@ -140,6 +144,29 @@ export class NodeProcessLauncher implements IProcessLauncher {
   }
 
   /**
+   * SIGKILL to the group, then, once the watcher's lifeline closed (it died): kill(-pgid, 0)
+   * failing says nothing is left without a /proc scan. A zombie counts there until init reaps
+   * it, so after a few tries the one scan groupAlive makes (zombies left out) decides.
+   * The watcher dies with the rest, so until then the group ID cannot be reused.
+   */
+  async clearGroup(pgid: number, withinMs: number): Promise<boolean> {
+    const lifeline = this.lifelines.get(pgid);
+    if (process.platform !== 'linux' || !lifeline?.leaderExited || !this.signalGroup(pgid, 'SIGKILL')) return !this.groupAlive(pgid);
+    let timer: NodeJS.Timeout | undefined;
+    const died = await Promise.race([
+      lifeline.closed.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), withinMs))),
+    ]);
+    clearTimeout(timer);
+    if (!died) return false;
+    for (let attempt = 0; attempt < ZOMBIE_TRIES; attempt++) {
+      if (!this.signalGroup(pgid, 0)) return true;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return !this.groupAlive(pgid);
+  }
+
+  /**
    * The leader's exit, as the `exit` event reports it. The lifeline stays open until the
    * whole group is gone (see groupAlive), so a backend killed while a stop still waits for
    * stubborn grandchildren takes them down too; the watcher's own PID (its first line) is
@@ -150,9 +177,11 @@ export class NodeProcessLauncher implements IProcessLauncher {
     const lifeline = child.stdio[LIFELINE_FD] as Socket;
     // The watcher may be gone already (a group SIGKILL): a write then fails, which is fine.
     lifeline.on('error', () => undefined);
+    let closed!: () => void;
     const state: Lifeline = {
       watcherPid: null,
       leaderExited: false,
+      closed: new Promise<void>((resolve) => (closed = resolve)),
       release: () => {
         if (!lifeline.destroyed && lifeline.writable) lifeline.end(LEADER_EXITED);
       },
@@ -167,6 +196,7 @@ export class NodeProcessLauncher implements IProcessLauncher {
     });
     lifeline.once('close', () => {
       if (this.lifelines.get(pgid) === state) this.lifelines.delete(pgid);
+      closed();
     });
     return new Promise<ChildExit>((resolve) =>
       child.once('exit', (code, signal) => {

@@ -17,4 +17,6 @@ export interface IAgentStats {
   notRunning(required: readonly string[]): string[];
   /** Names of agents the supervisor gave up on. */
   failed(): string[];
+  /** Called after an agent changes state (the health snapshot then rebuilds). */
+  onChange?(listener: () => void): void;
 }

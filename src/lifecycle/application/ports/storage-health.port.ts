@@ -20,6 +20,8 @@ export interface IStorageHealth {
   /** A write of `component` succeeded; ends its outage (logged) if it had one. */
   succeeded(component: string): void;
   problems(): StorageProblem[];
+  /** Called after every change of `problems()` (the health snapshot then rebuilds). */
+  onChange?(listener: () => void): void;
 }
 
 /** Errors a full or failing disk gives; anything else is a bug and is not swallowed as one. */

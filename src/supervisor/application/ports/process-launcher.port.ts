@@ -42,6 +42,12 @@ export interface IProcessLauncher {
   /** kill(-pgid, signal); false when the group is gone or pgid is not a real group (≤ 1). */
   signalGroup(pgid: number, signal: string): boolean;
   groupAlive(pgid: number): boolean;
+  /**
+   * After the leader exited on its own: SIGKILL to the whole group (the adapter's helpers and
+   * anything the leader left), then true once the group is gone within `withinMs`. False when
+   * it cannot tell that quickly; the caller then looks (groupAlive) and waits as before.
+   */
+  clearGroup?(pgid: number, withinMs: number): Promise<boolean>;
   /** The kernel start time of `pid`, or null if no such (non-zombie) process. */
   startTimeOf(pid: number): string | null;
   readonly bootId: string | null;

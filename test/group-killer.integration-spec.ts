@@ -1,0 +1,50 @@
+import { ProcessUtils } from '../src/lifecycle/infrastructure/process-utils.js';
+import { GroupKiller } from '../src/supervisor/application/group-killer.js';
+import { NodeProcessLauncher } from '../src/supervisor/infrastructure/node-process-launcher.adapter.js';
+import { cleanup, isAlive, waitFor } from './support/harness.js';
+
+afterEach(cleanup);
+
+/** The real launcher (lifeline watcher included) and the killer the supervisor runs after a crash. */
+function setup() {
+  const launcher = new NodeProcessLauncher(new ProcessUtils());
+  const logs: string[] = [];
+  return { launcher, killer: new GroupKiller(launcher, 'victim', (message) => logs.push(message)), logs };
+}
+
+const launch = (launcher: NodeProcessLauncher, script: string) =>
+  launcher.launch({ name: 'victim', command: 'sh', args: ['-c', script], shell: false, cwd: process.cwd(), env: {} });
+
+describe('GroupKiller.killRemains over the real launcher (real processes, real signals)', () => {
+  describe('when the leader is SIGKILLed and left nothing but the watcher', () => {
+    it('resolves with the group gone, its watcher included', async () => {
+      const { launcher, killer, logs } = setup();
+      const child = await launch(launcher, 'exec sleep 3600');
+      await waitFor(() => launcher.groupAlive(child.pgid), 'the group to run');
+
+      process.kill(child.pid, 'SIGKILL');
+      await child.exited;
+      await killer.killRemains(child);
+
+      expect(launcher.groupAlive(child.pgid)).toBe(false);
+      expect(logs).toEqual([]);
+    });
+  });
+
+  describe('when the leader crashed and left a process in its group', () => {
+    it('kills what it left before resolving', async () => {
+      const { launcher, killer } = setup();
+      let out = '';
+      const child = await launch(launcher, 'sleep 3600 & echo "left=$!"; sleep 0.2; exit 3');
+      child.onOutput((_stream, chunk) => (out += chunk.toString()));
+      const left = Number((await waitFor(() => /left=(\d+)/.exec(out), 'the leader to start its leftover'))[1]);
+      expect(isAlive(left)).toBe(true);
+
+      expect(await child.exited).toEqual({ code: 3, signal: null });
+      await killer.killRemains(child);
+
+      expect(isAlive(left)).toBe(false);
+      expect(launcher.groupAlive(child.pgid)).toBe(false);
+    });
+  });
+});
