@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import type { ProcessSpec } from '../domain/process-spec.js';
 import { ManagedProcess } from './managed-process.js';
 import type { ProcessEvent } from './process-status.js';
-import { FakeLauncher, FakeProbe, InMemoryChildRegistry, InMemoryOutputStore, instanceOf } from './testing/fakes.js';
+import { FakeLauncher, FakeProbe, InMemoryChildRegistry, instanceOf } from './testing/fakes.js';
 
 const T0 = new Date('2024-01-01T00:00:00.000Z');
 const TCP_PROBE = { target: { kind: 'tcp', host: '127.0.0.1', port: null }, intervalMs: 100, timeoutMs: 50, failureThreshold: 3, startupGraceMs: 500 } as const;
@@ -10,20 +10,18 @@ const TCP_PROBE = { target: { kind: 'tcp', host: '127.0.0.1', port: null }, inte
 function setup(fields: Partial<ProcessSpec> = {}) {
   const launcher = new FakeLauncher();
   const probe = new FakeProbe();
-  const output = new InMemoryOutputStore();
   const registry = new InMemoryChildRegistry();
   const events: ProcessEvent[] = [];
   const proc = new ManagedProcess(instanceOf(fields), {
     launcher,
     probe,
-    output,
     registry,
     ownerInstanceId: 'instance-1',
     globalEnv: () => ({ SHARED: 'yes' }),
     emit: (event) => events.push(event),
   });
   const moves = () => events.map((e) => `${e.from}->${e.to}`);
-  return { launcher, probe, output, registry, events, moves, proc };
+  return { launcher, probe, registry, events, moves, proc };
 }
 
 /** Lets every pending promise reaction run (the exit handler, the queue) without moving the clock. */
@@ -76,19 +74,29 @@ describe('ManagedProcess', () => {
       expect(moves()).toEqual(['stopped->starting', 'starting->running']);
     });
 
-    it('sends the child output to the output store under its name', async () => {
+    it('asks the launcher for its log files: both streams to the default file without PM2 log fields', async () => {
       // Arrange
-      const { launcher, output, proc } = setup();
-      await proc.start();
+      const { launcher, proc } = setup();
 
       // Act
-      launcher.last.write('stdout', 'hello\n');
-      launcher.last.write('stderr', 'oops\n');
+      await proc.start();
 
       // Assert
-      expect(output.chunks).toEqual([
-        { name: 'web', stream: 'stdout', text: 'hello\n' },
-        { name: 'web', stream: 'stderr', text: 'oops\n' },
+      expect(launcher.requests[0].logs).toEqual([{ path: null, streams: ['stdout', 'stderr'], dateFormat: null }]);
+    });
+
+    it('gives each instance its own PM2 files unless merge_logs', async () => {
+      // Arrange
+      const logs = { out: '/l/out.log', err: '/l/err.log', combined: null, merge: false, dateFormat: 'HH:mm' };
+      const { launcher, proc } = setup({ instances: 2, logs });
+
+      // Act
+      await proc.start();
+
+      // Assert
+      expect(launcher.requests[0].logs).toEqual([
+        { path: '/l/out-1.log', streams: ['stdout'], dateFormat: 'HH:mm' },
+        { path: '/l/err-1.log', streams: ['stderr'], dateFormat: 'HH:mm' },
       ]);
     });
   });

@@ -194,7 +194,7 @@ export class ProcessManager {
     for (const managed of this.processes.values()) managed.killNow();
   }
 
-  tail(name: string, lines: number): string[] {
+  tail(name: string, lines: number): Promise<string[]> {
     this.get(name);
     return this.output.tail(name, lines);
   }
@@ -269,7 +269,6 @@ export class ProcessManager {
         new ManagedProcess(instance, {
           launcher: this.launcher,
           probe: this.probe,
-          output: this.output,
           registry: this.registry,
           ownerInstanceId: this.instanceId,
           globalEnv: () => this.globalEnv,

@@ -1,7 +1,7 @@
 import { expandInstances, type InstanceSpec, type ProcessSpec } from '../../domain/process-spec.js';
 import { LaunchError } from '../../domain/supervisor.errors.js';
 import type { ChildRecord, IChildRegistry } from '../ports/child-registry.port.js';
-import type { IOutputStore } from '../ports/output-store.port.js';
+import type { IOutputStore, LogLine } from '../ports/output-store.port.js';
 import type { ChildExit, ChildHandle, IProcessLauncher, LaunchRequest, OutputStream } from '../ports/process-launcher.port.js';
 import type { IReadinessProbe, ResolvedProbeTarget } from '../ports/readiness-probe.port.js';
 
@@ -99,14 +99,6 @@ export class FakeChild implements ChildHandle {
   /** What the child does when its group gets `signal`. */
   receive(signal: string): void {
     if (!this.ignored.has(signal)) this.exit(null, signal);
-  }
-
-  onOutput(listener: (stream: OutputStream, chunk: Buffer) => void): void {
-    this.listeners.push(listener);
-  }
-
-  write(stream: OutputStream, text: string): void {
-    for (const listener of this.listeners) listener(stream, Buffer.from(text));
   }
 
   private readonly readyListeners: (() => void)[] = [];
@@ -236,16 +228,23 @@ export class FakeProbe implements IReadinessProbe {
   }
 }
 
-/** Keeps appended output as text per process. */
+/** Output written by a test, as text per process; follow delivers what is written later. */
 export class InMemoryOutputStore implements IOutputStore {
   readonly chunks: { name: string; stream: OutputStream; text: string }[] = [];
   closed = false;
+  private readonly followers: { name: string; onLine: (line: LogLine) => void }[] = [];
+  private seq = 0;
 
-  append(name: string, stream: OutputStream, chunk: Buffer): void {
-    this.chunks.push({ name, stream, text: chunk.toString('utf8') });
+  write(name: string, stream: OutputStream, text: string): void {
+    this.chunks.push({ name, stream, text });
+    for (const line of text.split('\n').slice(0, -1)) {
+      this.seq += 1;
+      const entry: LogLine = { seq: this.seq, time: new Date(0).toISOString(), stream, text: line };
+      for (const f of this.followers) if (f.name === name) f.onLine(entry);
+    }
   }
 
-  tail(name: string, lines: number): string[] {
+  async tail(name: string, lines: number): Promise<string[]> {
     const all = this.chunks
       .filter((c) => c.name === name)
       .map((c) => c.text)
@@ -253,6 +252,12 @@ export class InMemoryOutputStore implements IOutputStore {
       .split('\n')
       .filter((line) => line !== '');
     return lines <= 0 ? [] : all.slice(-lines);
+  }
+
+  follow(name: string, _afterSeq: number, onLine: (line: LogLine) => void): () => void {
+    const entry = { name, onLine };
+    this.followers.push(entry);
+    return () => this.followers.splice(this.followers.indexOf(entry), 1);
   }
 
   async close(): Promise<void> {
