@@ -55,6 +55,7 @@ describe('ManagedProcess', () => {
           shell: false,
           cwd: '/srv/app',
           env: { SHARED: 'yes', OWN: '1', NODE_APP_INSTANCE: '0', INSTANCE_INDEX: '1', PROCGUARD_PROCESS_NAME: 'web' },
+          logs: [{ path: null, streams: ['stdout', 'stderr'], dateFormat: null }],
         },
       ]);
       expect(moves()).toEqual(['stopped->starting', 'starting->running']);
