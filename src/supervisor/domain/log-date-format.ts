@@ -6,7 +6,7 @@ type Token = (typeof TOKENS)[number];
 type Part = { readonly literal: string } | { readonly token: Token };
 
 /** PM2's format for `time: true` without `log_date_format`. */
-export const PM2_TIME_FORMAT = 'YYYY-MM-DDTHH:mm:ss';
+export const PM2_TIME_FORMAT = 'YYYY-MM-DD[T]HH:mm:ss';
 
 /** Why `format` cannot be used (a letter that is no supported token), or null. */
 export function dateFormatProblem(format: string): string | null {

@@ -354,7 +354,7 @@ describe('a PM2 ecosystem file (apps)', () => {
       const fields = { out_file: './out.log', error_file: '/var/err.log', log_file: 'all.log', merge_logs: true, log_date_format: 'YYYY', time: true };
       expect(warningsOf(fields)).toEqual([]);
       expect(app(fields).logs).toEqual({ out: '/srv/app/./out.log', err: '/var/err.log', combined: '/srv/app/all.log', merge: true, dateFormat: 'YYYY' });
-      expect(app({ time: true }).logs).toMatchObject({ out: null, err: null, dateFormat: 'YYYY-MM-DDTHH:mm:ss' });
+      expect(app({ time: true }).logs).toMatchObject({ out: null, err: null, dateFormat: 'YYYY-MM-DD[T]HH:mm:ss' });
       expect(app({ out: '/dev/null', err_log: 'NULL', log: true }).logs).toMatchObject({ out: 'discard', err: 'discard', combined: 'default' });
     });
 
