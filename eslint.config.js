@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's script runs in the browser, as a classic script.
+    files: ['src/dashboard/presentation/assets/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'script' },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },

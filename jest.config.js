@@ -11,7 +11,7 @@ const common = {
  * single-instance is not among them: its lock races never reach the HTTP layer. The example
  * host of test/package.e2e-spec.ts runs on Express in the first project.
  */
-const CORE_SUITES = ['health', 'graceful-shutdown', 'sse-backpressure', 'processes-api', 'http-hardening', 'host-module'];
+const CORE_SUITES = ['health', 'graceful-shutdown', 'sse-backpressure', 'processes-api', 'http-hardening', 'host-module', 'log-stream'];
 
 export default {
   globalSetup: './test/support/global-setup.mjs',

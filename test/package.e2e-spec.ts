@@ -62,6 +62,9 @@ describe('the npm package', () => {
 
     expect(files.filter((f) => !f.startsWith('dist/')).sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
     expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/bootstrap-entry.js', 'dist/bootstrap-entry.d.ts']));
+    expect(files.filter((f) => f.startsWith('dist/dashboard/presentation/assets/')).sort()).toEqual(
+      ['dashboard.css', 'dashboard.js', 'index.html'].map((f) => `dist/dashboard/presentation/assets/${f}`),
+    );
     expect(files.filter((f) => /\.spec\.|\/testing\/|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
     // The TSDoc reaches the host's editor.
     expect(readFileSync(join(installed, 'dist', 'index.d.ts'), 'utf8')).toContain('This file is the whole public API');
@@ -84,6 +87,11 @@ describe('the example host, installed from the tarball', () => {
     });
     expect((await getJson(port, '/api/')).body).toEqual({ message: 'Hello from the example host', flushed: false });
     expect(app.output()).toContain('(health: off, on express)'); // its own /health: procguard's routes are off
+    // The dashboard, from the tarball's files, under the host's prefix.
+    const ui = await get(port, '/api/ui');
+    expect(ui.status).toBe(200);
+    expect(ui.body).toContain('src="ui/dashboard.js"');
+    expect((await get(port, '/api/ui/dashboard.js')).body).toContain('readSse');
     const first = await workerPid(port);
     process.kill(first, 'SIGKILL');
     const second = await waitFor(async () => {

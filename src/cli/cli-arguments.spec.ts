@@ -31,7 +31,7 @@ describe('parseCommandLine', () => {
       [['dev', '--project=../api'], devCommand, { project: '../api' }],
       [['status', '-d', '/srv/data', '--json'], statusCommand, { 'data-dir': '/srv/data', json: true }],
     ])('%j runs it with its options', (argv, command, values) => {
-      expect(parseCommandLine(argv, commands)).toEqual({ kind: 'run', command, values });
+      expect(parseCommandLine(argv, commands)).toEqual({ kind: 'run', command, values, args: [] });
     });
   });
 
@@ -70,12 +70,33 @@ describe('parseCommandLine', () => {
   });
 });
 
+describe('parseCommandLine with the operator commands', () => {
+  const byName = (name: string) => COMMANDS.find((c) => c.name === name)!;
+
+  it('finds a command by its alias and hands over its arguments', () => {
+    expect(parseCommandLine(['ls', '--json'], COMMANDS)).toEqual({ kind: 'run', command: byName('status'), values: { json: true }, args: [] });
+    expect(parseCommandLine(['stop', 'web-*', 'db', '-d', '/srv'], COMMANDS)).toMatchObject({ args: ['web-*', 'db'], values: { 'data-dir': '/srv' } });
+  });
+
+  it.each([
+    [['stop'], 'Missing a process name or pattern'],
+    [['logs', 'a', 'b'], "Unexpected argument 'b'"],
+    [['status', 'extra'], "Unexpected argument 'extra'"],
+    [['logs', 'web', '--lines', 'ten'], '--lines must be a whole number'],
+    [['down', '--timeout', '1.5'], '--timeout must be a whole number of seconds'],
+  ])('%j is refused: %s', (argv, message) => {
+    expect(() => parseCommandLine(argv, COMMANDS)).toThrow(message);
+  });
+});
+
 describe('formatGeneralHelp', () => {
   it('lists every command with its summary, and the version', () => {
     const help = formatGeneralHelp(COMMANDS, '1.2.3');
 
     expect(help).toContain('procguard 1.2.3');
     expect(help).toContain('Usage: procguard <command> [options]');
-    for (const command of COMMANDS) expect(help).toMatch(new RegExp(`^  ${command.name} +${command.summary}$`, 'm'));
+    const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const command of COMMANDS) expect(help).toMatch(new RegExp(`^  ${command.name} +${escaped(command.summary)}$`, 'm'));
+    expect(help).toContain('Exit codes: 0 done, 1 the command failed, 2 bad usage, 3 no instance running');
   });
 });

@@ -8,7 +8,7 @@ import type { CliCommand, CommandValues } from './commands/cli-command.js';
 export type CliRequest =
   | { readonly kind: 'help'; readonly command: CliCommand | null }
   | { readonly kind: 'version' }
-  | { readonly kind: 'run'; readonly command: CliCommand; readonly values: CommandValues };
+  | { readonly kind: 'run'; readonly command: CliCommand; readonly values: CommandValues; readonly args: readonly string[] };
 
 /** The command line cannot be understood; the bin prints it with a pointer to --help and exits 2. */
 export class UsageError extends Error {
@@ -31,21 +31,30 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Cli
   const [first, ...rest] = argv;
   if (first === undefined) throw new UsageError('No command given.');
   if (first.startsWith('-')) {
-    const values = strictParse([...argv], { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } }, null);
+    const { values } = strictParse([...argv], { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } }, null);
     return values.version && !values.help ? { kind: 'version' } : { kind: 'help', command: null };
   }
-  const command = commands.find((c) => c.name === first);
+  const command = commands.find((c) => c.name === first || c.aliases?.includes(first));
   if (!command) throw new UsageError(`Unknown command "${first}". Commands: ${commands.map((c) => c.name).join(', ')}.`);
-  const values = strictParse(rest, { ...command.options, help: { type: 'boolean', short: 'h' } }, command);
+  const { values, positionals } = strictParse(rest, { ...command.options, help: { type: 'boolean', short: 'h' } }, command);
   if (values.help) return { kind: 'help', command };
+  const wanted = command.positionals;
+  if (!wanted && positionals.length > 0) throw new UsageError(`Unexpected argument '${positionals[0]}'.`, command);
+  if (wanted && positionals.length < wanted.min) throw new UsageError(`Missing ${wanted.what}.`, command);
+  if (wanted && positionals.length > wanted.max) throw new UsageError(`Unexpected argument '${positionals[wanted.max]}'.`, command);
   const problem = command.validate?.(values) ?? null;
   if (problem) throw new UsageError(problem, command);
-  return { kind: 'run', command, values };
+  return { kind: 'run', command, values, args: positionals };
 }
 
-function strictParse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options'], command: CliCommand | null): CommandValues {
+function strictParse(
+  args: string[],
+  options: NonNullable<Parameters<typeof parseArgs>[0]>['options'],
+  command: CliCommand | null,
+): { values: CommandValues; positionals: string[] } {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as CommandValues;
+    const parsed = parseArgs({ args, options, strict: true, allowPositionals: command !== null });
+    return { values: parsed.values as CommandValues, positionals: parsed.positionals };
   } catch (error) {
     // parseArgs throws TypeErrors with an ERR_PARSE_ARGS_* code and a message naming the argument.
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) throw new UsageError(firstSentence((error as Error).message), command);
@@ -73,6 +82,13 @@ export function formatGeneralHelp(commands: readonly CliCommand[], version: stri
     'Options:',
     '  -h, --help     Show this help; `procguard <command> --help` shows a command\'s options',
     '  -v, --version  Print the version',
+    '',
+    'The operator commands find the instance from its data directory (--data-dir, else DATA_DIR,',
+    'else ./data; its PID file records host and port) and send API_TOKEN (or --token) to the API.',
+    '',
+    'Exit codes: 0 done, 1 the command failed, 2 bad usage, 3 no instance running for the data',
+    'directory (or, for up and dev, one already runs), 4 unauthorised (token missing or wrong),',
+    '130 ended by Ctrl+C.',
     '',
   ].join('\n');
 }

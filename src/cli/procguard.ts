@@ -26,7 +26,7 @@ async function main(argv: readonly string[]): Promise<number | 'running'> {
       process.stdout.write(request.command ? request.command.help : formatGeneralHelp(COMMANDS, packageVersion()));
       return EXIT.ok;
     case 'run':
-      return request.command.run(request.values);
+      return request.command.run(request.values, request.args);
   }
 }
 

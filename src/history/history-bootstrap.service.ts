@@ -3,8 +3,10 @@ import { ApplicationLifecycleService } from '../lifecycle/application/applicatio
 import { INSTANCE_ID } from '../lifecycle/application/lifecycle.tokens.js';
 import { SHUTDOWN_ORDER } from '../lifecycle/application/shutdown-sequence.js';
 import { ProcessManager } from '../supervisor/application/process-manager.service.js';
+import { describeReload, ReloadOutcomes } from '../supervisor/application/reload-outcomes.js';
 import { EventRecorder } from './application/event-recorder.service.js';
 import { EVENT_SINKS, type IEventSink } from './application/ports/event-store.port.js';
+import { RELOAD_EVENT_NAME } from './domain/stored-event.js';
 import { EventStreamsRegistry } from './presentation/event-streams.registry.js';
 
 /**
@@ -21,10 +23,25 @@ export class HistoryBootstrap implements OnModuleInit {
     private readonly lifecycle: ApplicationLifecycleService,
     @Inject(EVENT_SINKS) private readonly sinks: IEventSink[],
     @Inject(INSTANCE_ID) private readonly instanceId: string,
+    private readonly reloads: ReloadOutcomes,
   ) {}
 
   onModuleInit(): void {
     this.manager.onEvent((event) => this.recorder.record({ ...event, backendInstanceId: this.instanceId }));
+    this.reloads.onOutcome((outcome) =>
+      this.recorder.record({
+        name: RELOAD_EVENT_NAME,
+        index: 0,
+        from: 'reload',
+        to: outcome.ok ? 'succeeded' : 'failed',
+        pid: null,
+        exitCode: null,
+        signal: null,
+        reason: `${outcome.source}: ${describeReload(outcome)}`,
+        at: outcome.at,
+        backendInstanceId: this.instanceId,
+      }),
+    );
     this.lifecycle.registerShutdownStep({
       name: 'close event streams',
       order: SHUTDOWN_ORDER.closeStreams,

@@ -50,12 +50,14 @@ export interface ProcguardFeatures {
   readonly history?: boolean;
   /** The SQLite database (WAL) that keeps desired state and events. */
   readonly database?: boolean;
+  /** The web dashboard, `GET <prefix>/ui`. Needs the `/processes` routes (`supervisor: true`) and `history`; on by default when they are. */
+  readonly dashboard?: boolean;
 }
 
 /** Features with their defaults applied. */
 export type ResolvedFeatures = Required<ProcguardFeatures>;
 
-export const DEFAULT_FEATURES: ResolvedFeatures = { health: true, supervisor: true, history: true, database: true };
+export const DEFAULT_FEATURES: ResolvedFeatures = { health: true, supervisor: true, history: true, database: true, dashboard: true };
 
 const OPTION_VARIABLES: Record<keyof ProcguardModuleOptions, string> = {
   processesConfig: 'PROCESSES_CONFIG',
@@ -102,13 +104,16 @@ export function resolveFeatures(given: ProcguardFeatures): ResolvedFeatures {
   const explicit = stripUndefined(given);
   // The history records the agents' events: without agents it is off unless asked for (and then refused).
   const history = explicit.history ?? (explicit.supervisor === undefined ? DEFAULT_FEATURES.history : explicit.supervisor !== false);
-  const features: ResolvedFeatures = { ...DEFAULT_FEATURES, ...explicit, history };
+  // The page drives the `/processes` routes and reads `/events`: off without them unless asked for (and then refused).
+  const dashboard = explicit.dashboard ?? ((explicit.supervisor ?? true) === true && history === true);
+  const features: ResolvedFeatures = { ...DEFAULT_FEATURES, ...explicit, history, dashboard };
   const problems: string[] = [];
   const allowed: Record<keyof ProcguardFeatures, readonly unknown[]> = {
     health: [true, false, 'indicators'],
     supervisor: [true, false, 'service'],
     history: [true, false],
     database: [true, false],
+    dashboard: [true, false],
   };
   for (const [name, values] of Object.entries(allowed) as [keyof ProcguardFeatures, readonly unknown[]][]) {
     if (!values.includes(features[name])) {
@@ -117,6 +122,9 @@ export function resolveFeatures(given: ProcguardFeatures): ResolvedFeatures {
   }
   if (features.history === true && features.supervisor === false) {
     problems.push('ProcguardModule feature history needs supervisor (it records the agents\' events): set supervisor: true or history: false');
+  }
+  if (features.dashboard === true && (features.supervisor !== true || features.history !== true)) {
+    problems.push('ProcguardModule feature dashboard needs supervisor: true and history: true (the page drives /processes and reads /events): set them or dashboard: false');
   }
   if (!features.database) {
     if (features.supervisor) problems.push('ProcguardModule feature supervisor needs database (it keeps desired state there): set database: true or supervisor: false');

@@ -61,10 +61,10 @@ describe('ProcguardModule', () => {
       expect(settings.DATABASE_PATH).toBe(join(dataDir, 'app.db'));
     });
 
-    it('turns every feature on: health, processes, events and history routes', async () => {
+    it('turns every feature on: health, processes, events, history and dashboard routes', async () => {
       const ref = await compile([ProcguardModule.forRoot()]);
 
-      expect(controllersOf(ref).sort()).toEqual(['events', 'health', 'processes', 'processes']); // history lives under /processes/:name/history
+      expect(controllersOf(ref).sort()).toEqual(['events', 'health', 'processes', 'processes', 'ui']); // history lives under /processes/:name/history
       expect(ref.get(ProcguardSupervisor)).toBeInstanceOf(ProcguardSupervisor);
       expect(ref.get(ProcguardHealthIndicators)).toBeInstanceOf(ProcguardHealthIndicators);
     });
@@ -100,7 +100,7 @@ describe('ProcguardModule', () => {
 
       expect(lastDeclaration()).toEqual({
         options: { eventRetention: 20 },
-        features: { health: true, supervisor: false, history: false, database: false },
+        features: { health: true, supervisor: false, history: false, database: false, dashboard: false },
       });
     });
   });
@@ -128,11 +128,24 @@ describe('ProcguardModule', () => {
       expect(ref.get(ProcguardLifecycle).state).toBe('starting');
     });
 
+    it('with dashboard: false leaves the other routes', async () => {
+      const ref = await compile([ProcguardModule.forRoot({ dashboard: false })]);
+
+      expect(controllersOf(ref).sort()).toEqual(['events', 'health', 'processes', 'processes']);
+    });
+
+    it("with supervisor: 'service' or history: false turns the dashboard off (it needs their routes)", () => {
+      ProcguardModule.forRoot({ supervisor: 'service', history: false });
+      expect(lastDeclaration()?.features.dashboard).toBe(false);
+      ProcguardModule.forRoot({ history: false });
+      expect(lastDeclaration()?.features.dashboard).toBe(false);
+    });
+
     it('with supervisor: false turns the history off too (it records the agents\' events)', async () => {
       const ref = await compile([ProcguardModule.forRoot({ supervisor: false })]);
 
       expect(controllersOf(ref)).toEqual(['health']);
-      expect(lastDeclaration()?.features).toEqual({ health: true, supervisor: false, history: false, database: true });
+      expect(lastDeclaration()?.features).toEqual({ health: true, supervisor: false, history: false, database: true, dashboard: false });
     });
 
     it.each([
@@ -140,6 +153,8 @@ describe('ProcguardModule', () => {
       [{ database: false }, /feature supervisor needs database[\s\S]*feature history needs database/],
       [{ database: false, supervisor: false, history: true }, /feature history needs supervisor[\s\S]*feature history needs database/],
       [{ health: 'yes' }, /feature health="yes" must be one of true, false, "indicators"/],
+      [{ supervisor: 'service', dashboard: true }, /feature dashboard needs supervisor: true and history: true/],
+      [{ history: false, dashboard: true }, /feature dashboard needs supervisor: true and history: true/],
     ])('refuses %j, naming the feature', (features, message) => {
       expect(() => ProcguardModule.forRoot(features as never)).toThrow(message);
     });

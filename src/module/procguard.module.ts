@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { resolveSettings, SETTINGS } from '../config/settings.js';
+import { DashboardModule } from '../dashboard/dashboard.module.js';
 import { HistoryModule } from '../history/history.module.js';
 import { HealthModule } from '../lifecycle/health.module.js';
 import { InfrastructureModule } from '../lifecycle/infrastructure/infrastructure.module.js';
@@ -18,7 +19,7 @@ import { moduleOverrides, resolveFeatures, type ProcguardFeatures, type Procguar
 import { ProcguardLifecycle } from './procguard-lifecycle.service.js';
 import { ProcguardSupervisor } from './procguard-supervisor.service.js';
 
-const FEATURE_KEYS: readonly (keyof ProcguardFeatures)[] = ['health', 'supervisor', 'history', 'database'];
+const FEATURE_KEYS: readonly (keyof ProcguardFeatures)[] = ['health', 'supervisor', 'history', 'database', 'dashboard'];
 
 /**
  * procguard inside a host's Nest app. Import it once, in the root module, and start the
@@ -77,6 +78,7 @@ function withFeatures(definition: DynamicModule, features: ResolvedFeatures): Dy
     exports.push(ProcguardSupervisor);
   }
   if (features.history) imports.push(HistoryModule);
+  if (features.dashboard) imports.push(DashboardModule);
   return { ...definition, global: true, imports, providers, exports };
 }
 

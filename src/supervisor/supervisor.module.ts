@@ -9,6 +9,7 @@ import type { IFileSystem } from '../lifecycle/application/ports/file-system.por
 import { ProcessUtils } from '../lifecycle/infrastructure/process-utils.js';
 import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
 import { ProcessManager } from './application/process-manager.service.js';
+import { ReloadOutcomes } from './application/reload-outcomes.js';
 import { SupervisorBootstrap, type IProcessConfigSource } from './application/supervisor-bootstrap.service.js';
 import { SupervisorStats } from './application/supervisor-stats.service.js';
 import {
@@ -34,6 +35,8 @@ import { processConfigSource } from './infrastructure/process-config.loader.js';
 import { undeclaredNames } from './domain/required-names.js';
 import { InvalidProcessConfigError } from './domain/supervisor.errors.js';
 import { LogWriterStore } from './infrastructure/log-writer/log-writer.store.js';
+import { LogStreamsRegistry } from './presentation/log-streams.registry.js';
+import { ReloadController } from './presentation/reload.controller.js';
 import { ProcessesController } from './presentation/processes.controller.js';
 
 /** This backend's identity in its children's owner marker. */
@@ -131,6 +134,7 @@ const providers: Provider[] = [
     SupervisorStats,
     { provide: AGENT_STATS, useExisting: SupervisorStats },
     SupervisorBootstrap,
+    ReloadOutcomes,
 ];
 
 /**
@@ -145,9 +149,9 @@ export class SupervisorModule {
       // Global: health's agents indicator and the history find the manager without importing supervision.
       global: true,
       imports: [LifecycleModule],
-      controllers: options.routes ? [ProcessesController] : [],
-      providers,
-      exports: [ProcessManager, AGENT_STATS],
+      controllers: options.routes ? [ProcessesController, ReloadController] : [],
+      providers: options.routes ? [...providers, LogStreamsRegistry] : providers,
+      exports: [ProcessManager, AGENT_STATS, ReloadOutcomes],
     };
   }
 }

@@ -12,6 +12,10 @@ export type CommandOutcome = number | 'running';
  */
 export interface CliCommand {
   readonly name: string;
+  /** Other names it answers to (`ls` for `status`). */
+  readonly aliases?: readonly string[];
+  /** How many arguments besides options it takes (none when absent), and what they are, for errors. */
+  readonly positionals?: { readonly min: number; readonly max: number; readonly what: string };
   /** One line, shown in `procguard --help`. */
   readonly summary: string;
   /** `procguard <name> --help`: usage line, description and options. */
@@ -20,5 +24,5 @@ export interface CliCommand {
   readonly options: NonNullable<ParseArgsConfig['options']>;
   /** Checks the parsed values beyond their types; returns a problem or null. */
   validate?(values: CommandValues): string | null;
-  run(values: CommandValues): Promise<CommandOutcome>;
+  run(values: CommandValues, args: readonly string[]): Promise<CommandOutcome>;
 }

@@ -17,3 +17,14 @@ export interface StoredEventInput {
 export interface StoredEvent extends StoredEventInput {
   readonly id: number;
 }
+
+/**
+ * The `name` of the events a reload leaves (`to`: "succeeded" or "failed"): not a valid
+ * process name, so it never mixes with a process's history. SSE sends them as `reload.<to>`.
+ */
+export const RELOAD_EVENT_NAME = '@reload';
+
+/** The SSE event type of a stored event: `process`, or `reload.succeeded` / `reload.failed`. */
+export function sseEventType(event: Pick<StoredEventInput, 'name' | 'to'>): string {
+  return event.name === RELOAD_EVENT_NAME ? `reload.${event.to}` : 'process';
+}

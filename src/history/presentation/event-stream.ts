@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { StoredEvent } from '../domain/stored-event.js';
+import { sseEventType, type StoredEvent } from '../domain/stored-event.js';
 
 /** Where a stream reads stored events from (the EventRecorder). */
 export interface StoredEventSource {
@@ -127,7 +127,7 @@ export class EventStream {
 
   private write(event: StoredEvent): void {
     if (event.id !== 0) this.cursor = event.id;
-    this.res.write(`${event.id ? `id: ${event.id}\n` : ''}event: process\ndata: ${JSON.stringify(event)}\n\n`);
+    this.res.write(`${event.id ? `id: ${event.id}\n` : ''}event: ${sseEventType(event)}\ndata: ${JSON.stringify(event)}\n\n`);
   }
 
   /** Resolves when the client has read what is buffered, when the stream closes, or on timeout. */

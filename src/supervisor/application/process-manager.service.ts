@@ -8,7 +8,7 @@ import { DependencyGate } from './dependency-gate.js';
 import { ManagedProcess, type ReconcileOutcome } from './managed-process.js';
 import type { IChildRegistry } from './ports/child-registry.port.js';
 import { DESIRED_STATE, InMemoryDesiredState, type Desired, type IDesiredStateStore } from './ports/desired-state.port.js';
-import type { IOutputStore } from './ports/output-store.port.js';
+import type { IOutputStore, LogLine } from './ports/output-store.port.js';
 import type { IProcessLauncher } from './ports/process-launcher.port.js';
 import type { IReadinessProbe } from './ports/readiness-probe.port.js';
 import type { ProcessEvent, ProcessStatus } from './process-status.js';
@@ -197,6 +197,21 @@ export class ProcessManager {
   tail(name: string, lines: number): Promise<string[]> {
     this.get(name);
     return this.output.tail(name, lines);
+  }
+
+  /** The seq to follow a declared process's output from so that its last `lines` lines come first. */
+  outputStart(name: string, lines: number): number {
+    this.get(name);
+    return Math.max(0, this.output.lastSeq(name) - lines);
+  }
+
+  /**
+   * Follows a declared process's output after `afterSeq`. A seq past the newest line (a client
+   * resuming with an id from an earlier backend run) means "from now", or it would hide new lines.
+   */
+  followOutput(name: string, from: { afterSeq: number }, onLine: (line: LogLine) => void): () => void {
+    this.get(name);
+    return this.output.follow(name, Math.min(from.afterSeq, this.output.lastSeq(name)), onLine);
   }
 
   /**

@@ -5,6 +5,7 @@ import type { LifecycleState } from '../../lifecycle/domain/process-state.entity
 import type { ShutdownStep } from '../../lifecycle/application/shutdown-sequence.js';
 import type { ProcessSpec } from '../domain/process-spec.js';
 import { ProcessManager } from './process-manager.service.js';
+import { ReloadOutcomes } from './reload-outcomes.js';
 import { SupervisorBootstrap, type IProcessConfigSource } from './supervisor-bootstrap.service.js';
 import { FakeStrayFinder } from './testing/fake-stray-finder.js';
 import { FakeLauncher, FakeProbe, InMemoryChildRegistry, InMemoryOutputStore, specOf } from './testing/fakes.js';
@@ -35,10 +36,13 @@ class FakeLifecycle {
 class FakeSource implements IProcessConfigSource {
   readonly path = '/etc/procguard/processes.yaml';
   reads = 0;
+  /** Set: the next reads reject as an invalid file would. */
+  rejection: Error | null = null;
   constructor(public specs: ProcessSpec[]) {}
 
   load(): Promise<ProcessSpec[]> {
     this.reads += 1;
+    if (this.rejection) return Promise.reject(this.rejection);
     return Promise.resolve(this.specs);
   }
 }
@@ -54,6 +58,7 @@ function setup(specs: ProcessSpec[]) {
   const manager = new ProcessManager(launcher, new FakeProbe(), output, registry, 'instance-7');
   const lifecycle = new FakeLifecycle();
   const source = new FakeSource(specs);
+  const outcomes = new ReloadOutcomes();
   const bootstrap = new SupervisorBootstrap(
     manager,
     lifecycle as unknown as ApplicationLifecycleService,
@@ -63,8 +68,9 @@ function setup(specs: ProcessSpec[]) {
     new FakeStrayFinder(),
     output,
     1_000_000,
+    outcomes,
   );
-  return { launcher, manager, lifecycle, source, bootstrap };
+  return { launcher, manager, lifecycle, source, bootstrap, outcomes };
 }
 
 describe('SupervisorBootstrap', () => {
@@ -114,6 +120,47 @@ describe('SupervisorBootstrap', () => {
       expect(launcher.children.find((c) => c.pid === manager.status('web').pid)!.request.command).toBe('deno');
       const listed = new Set(manager.statusAll().map((s) => s.pid));
       expect(launcher.children.filter((c) => c.alive && !listed.has(c.pid))).toEqual([]);
+    });
+  });
+
+  describe('when a reload is asked for', () => {
+    it('keeps the outcome of a pass that applied the file, naming who asked, and tells listeners', async () => {
+      const { lifecycle, source, bootstrap, outcomes } = setup(v1());
+      await bootstrap.onApplicationBootstrap();
+      for (const hook of lifecycle.startupHooks) await hook.run();
+      const heard: string[] = [];
+      outcomes.onOutcome((o) => heard.push(`${o.source}:${o.ok}`));
+      source.specs = v2();
+
+      const answer = bootstrap.reload('api');
+      await jest.advanceTimersByTimeAsync(20_000);
+      const outcome = await answer;
+
+      expect(outcome).toEqual({ at: expect.any(String), source: 'api', ok: true, started: ['extra'], stopped: [], restarted: ['web'], unchanged: 0 });
+      expect(outcomes.last).toBe(outcome);
+      expect(heard).toEqual(['api:true']);
+    });
+
+    it('keeps why a file was rejected, and changes nothing', async () => {
+      const { manager, lifecycle, source, bootstrap, outcomes } = setup(v1());
+      await bootstrap.onApplicationBootstrap();
+      for (const hook of lifecycle.startupHooks) await hook.run();
+      const pid = manager.status('web').pid;
+      source.rejection = new Error('processes[0].command must be a string');
+
+      await lifecycle.reloadHandlers[0]();
+
+      expect(outcomes.last).toEqual({
+        at: expect.any(String),
+        source: 'SIGHUP',
+        ok: false,
+        started: [],
+        stopped: [],
+        restarted: [],
+        unchanged: 1,
+        error: `${source.path} rejected: processes[0].command must be a string`,
+      });
+      expect(manager.status('web').pid).toBe(pid);
     });
   });
 });

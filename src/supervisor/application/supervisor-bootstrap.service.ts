@@ -8,6 +8,7 @@ import type { IOutputStore } from './ports/output-store.port.js';
 import type { IStrayProcessFinder } from './ports/stray-process-finder.port.js';
 import { ProcessManager, type ReloadReport } from './process-manager.service.js';
 import { Reconciler } from './reconciler.js';
+import { ReloadOutcomes, type ReloadOutcome, type ReloadSource } from './reload-outcomes.js';
 import {
   CHILD_REGISTRY,
   OUTPUT_STORE,
@@ -37,6 +38,8 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
   /** The reload pass under way, if any; SIGHUPs during it ask for one more pass. */
   private reloading: Promise<void> | null = null;
   private reloadRequested = false;
+  /** Who asked for the next pass: the latest request names it. */
+  private requestedBy: ReloadSource = 'SIGHUP';
 
   constructor(
     private readonly manager: ProcessManager,
@@ -47,6 +50,7 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
     @Inject(STRAY_PROCESS_FINDER) private readonly strays: IStrayProcessFinder,
     @Inject(OUTPUT_STORE) private readonly output: IOutputStore,
     @Inject(RECONCILE_INTERVAL) private readonly reconcileIntervalMs: number,
+    private readonly outcomes: ReloadOutcomes,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -70,7 +74,9 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
       },
     });
     this.lifecycle.registerEmergencyStop('agents', () => this.manager.killAllNow());
-    this.lifecycle.registerReloadHandler('process config', () => this.reload());
+    this.lifecycle.registerReloadHandler('process config', async () => {
+      await this.reload('SIGHUP');
+    });
     if (this.specs.length === 0) this.logger.log(`No processes declared (${this.source.path})`);
     this.lifecycle.registerStartupHook('start agents', async () => {
       await this.manager.startAll('*', { atStartup: true });
@@ -82,14 +88,17 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
   /**
    * Coalesces: a request while a pass runs makes one more pass after it, which
    * reads the file again, so however many SIGHUPs arrive the last file read
-   * wins. Resolves when the file as it was at the call (or later) is applied.
+   * wins. Resolves when the file as it was at the call (or later) is applied,
+   * with the outcome of the last pass.
    */
-  reload(): Promise<void> {
+  async reload(source: ReloadSource = 'SIGHUP'): Promise<ReloadOutcome> {
     this.reloadRequested = true;
+    this.requestedBy = source;
     this.reloading ??= this.reloadUntilSettled().finally(() => {
       this.reloading = null;
     });
-    return this.reloading;
+    await this.reloading;
+    return this.outcomes.last!;
   }
 
   private async reloadUntilSettled(): Promise<void> {
@@ -101,11 +110,25 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
 
   /** An invalid new file is rejected as a whole; the running set stays as it is. */
   private async reloadOnce(): Promise<void> {
+    const source = this.requestedBy;
+    const failed = (error: string): ReloadOutcome => ({
+      at: new Date().toISOString(),
+      source,
+      ok: false,
+      started: [],
+      stopped: [],
+      restarted: [],
+      unchanged: this.manager.statusAll('*').length,
+      error,
+    });
     let specs: ProcessSpec[];
     try {
       specs = await this.source.load();
     } catch (error) {
       this.logger.error(`Reload rejected, keeping the running processes: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      // The config errors name the file already; others get it added.
+      this.outcomes.record(failed(message.includes(this.source.path) ? message : `${this.source.path} rejected: ${message}`));
       return;
     }
     let r: ReloadReport;
@@ -113,11 +136,21 @@ export class SupervisorBootstrap implements OnApplicationBootstrap {
       r = await this.manager.reload(specs);
     } catch (error) {
       this.logger.error(`Reload of ${this.source.path} not completed: ${(error as Error).message}`);
+      this.outcomes.record(failed(`reload of ${this.source.path} not completed: ${(error as Error).message}`));
       return;
     }
     this.logger.log(
       `Reloaded ${this.source.path}: started [${r.started.join(', ')}], stopped [${r.stopped.join(', ')}], ` +
         `restarted [${r.restarted.join(', ')}], unchanged [${r.unchanged.join(', ')}]`,
     );
+    this.outcomes.record({
+      at: new Date().toISOString(),
+      source,
+      ok: true,
+      started: r.started,
+      stopped: r.stopped,
+      restarted: r.restarted,
+      unchanged: r.unchanged.length,
+    });
   }
 }

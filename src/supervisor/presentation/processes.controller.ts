@@ -2,18 +2,27 @@ import {
   BadRequestException,
   Controller,
   Get,
+  Headers,
   HttpCode,
+  Inject,
+  Logger,
   Param,
   Post,
   Query,
+  Res,
+  ServiceUnavailableException,
   UseFilters,
   UseGuards,
   type PipeTransform,
 } from '@nestjs/common';
+import { SETTINGS, type ProcguardSettings } from '../../config/settings.js';
+import { nodeResponse, takeOverResponse, type PlatformReply } from '../../history/presentation/raw-response.js';
 import { TRUNCATED_LINE } from '../application/ports/output-store.port.js';
 import { ProcessManager } from '../application/process-manager.service.js';
 import { isProcessName } from '../domain/process-name.js';
 import type { ProcessStatus } from '../application/process-status.js';
+import { LogStream } from './log-stream.js';
+import { LogStreamsRegistry } from './log-streams.registry.js';
 import { MutationAuthGuard } from './mutation-auth.guard.js';
 import { SupervisorErrorFilter } from './supervisor-error.filter.js';
 
@@ -36,11 +45,30 @@ class LinesPipe implements PipeTransform<string | undefined, number> {
   }
 }
 
+/** `lines` of the log stream: how many held lines to send first (0: live only). */
+class BacklogPipe implements PipeTransform<string | undefined, number> {
+  transform(value: string | undefined): number {
+    if (value === undefined || value === '') return 0;
+    if (!/^\d+$/.test(value) || Number(value) > MAX_LOG_LINES) {
+      throw new BadRequestException(`"lines" must be a whole number from 0 to ${MAX_LOG_LINES}`);
+    }
+    return Number(value);
+  }
+}
+
+/** Unsent bytes one log stream may hold before it waits for the client. */
+const LOG_STREAM_MAX_BUFFERED_BYTES = 256 * 1024;
+
 /** `/api/processes`: only names declared in the process config; no request ever supplies a command. */
 @Controller('processes')
 @UseFilters(SupervisorErrorFilter)
 export class ProcessesController {
-  constructor(private readonly manager: ProcessManager) {}
+  private readonly logger = new Logger('LogStream');
+  constructor(
+    private readonly manager: ProcessManager,
+    private readonly streams: LogStreamsRegistry,
+    @Inject(SETTINGS) private readonly settings: ProcguardSettings,
+  ) {}
 
   @Get()
   list(): { processes: ProcessStatus[] } {
@@ -57,6 +85,49 @@ export class ProcessesController {
   async logs(@Param('name', ProcessNamePipe) name: string, @Query('lines', LinesPipe) lines: number) {
     const kept = await this.manager.tail(name, lines);
     return { name, lines: kept, truncated: kept.some((line) => TRUNCATED_LINE.test(line)) };
+  }
+
+  /**
+   * A process's output as Server-Sent Events (`event: log`, id = the line's seq): the last
+   * `lines` held lines, then live. `Last-Event-ID` resumes after that seq; `event: gap` says
+   * how many lines memory no longer held.
+   */
+  @Get(':name/logs/stream')
+  logStream(
+    @Param('name', ProcessNamePipe) name: string,
+    @Query('lines', BacklogPipe) lines: number,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() reply: PlatformReply,
+  ): void {
+    const resumeAfter = parseSeq(lastEventId);
+    if (this.streams.size >= this.settings.SSE_MAX_STREAMS) {
+      nodeResponse(reply).setHeader('retry-after', '5');
+      throw new ServiceUnavailableException(
+        `Too many log streams are open (SSE_MAX_STREAMS=${this.settings.SSE_MAX_STREAMS}); try again later`,
+      );
+    }
+    // Before the response is taken over, so an unknown name is still a 404.
+    this.manager.status(name);
+    const stream = new LogStream(
+      takeOverResponse(reply),
+      (afterSeq, onLine) => this.manager.followOutput(name, { afterSeq }, onLine),
+      {
+        heartbeatMs: this.settings.SSE_HEARTBEAT_MS,
+        maxBufferedBytes: LOG_STREAM_MAX_BUFFERED_BYTES,
+        slowClientTimeoutMs: this.settings.SSE_SLOW_CLIENT_TIMEOUT_MS,
+      },
+    );
+    const forget = this.streams.add(() => stream.close());
+    stream.onClose((how) => {
+      forget();
+      if (how === 'dropped') {
+        this.logger.warn(
+          `Dropped a slow log stream client of "${name}": it read nothing for ${this.settings.SSE_SLOW_CLIENT_TIMEOUT_MS} ms ` +
+            `with ${LOG_STREAM_MAX_BUFFERED_BYTES} bytes waiting; it can resume with Last-Event-ID`,
+        );
+      }
+    });
+    stream.start(resumeAfter ?? this.manager.outputStart(name, lines));
   }
 
   @Post(':name/start')
@@ -79,4 +150,11 @@ export class ProcessesController {
   restart(@Param('name', ProcessNamePipe) name: string): Promise<ProcessStatus> {
     return this.manager.operatorRestart(name);
   }
+}
+
+/** An absent or empty header: no resume. Anything but a whole number is a 400. */
+function parseSeq(value: string | undefined): number | null {
+  if (value === undefined || value === '') return null;
+  if (!/^\d{1,15}$/.test(value)) throw new BadRequestException('Last-Event-ID must be a whole number');
+  return Number(value);
 }

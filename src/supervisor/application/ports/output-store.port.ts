@@ -24,6 +24,8 @@ export interface LogLine {
 export interface IOutputStore {
   /** The last `lines` lines (at most the memory's lines and bytes), oldest first, as `<ISO time> <stream> <text>`. */
   tail(name: string, lines: number): Promise<string[]>;
+  /** The `seq` of the newest line of `name` (0: none yet), as last reported by the writer (at most ~100 ms old). */
+  lastSeq(name: string): number;
   /**
    * Calls `onLine` for each line of `name` with seq > `afterSeq` still in memory, then for
    * each new one. A jump in seq is a gap (lines dropped for a follower too slow, or gone

@@ -233,14 +233,14 @@ export class InMemoryOutputStore implements IOutputStore {
   readonly chunks: { name: string; stream: OutputStream; text: string }[] = [];
   closed = false;
   private readonly followers: { name: string; onLine: (line: LogLine) => void }[] = [];
-  private seq = 0;
+  private readonly lines: { name: string; line: LogLine }[] = [];
 
   write(name: string, stream: OutputStream, text: string): void {
     this.chunks.push({ name, stream, text });
-    for (const line of text.split('\n').slice(0, -1)) {
-      this.seq += 1;
-      const entry: LogLine = { seq: this.seq, time: new Date(0).toISOString(), stream, text: line };
-      for (const f of this.followers) if (f.name === name) f.onLine(entry);
+    for (const part of text.split('\n').slice(0, -1)) {
+      const line: LogLine = { seq: this.lastSeq(name) + 1, time: new Date(0).toISOString(), stream, text: part };
+      this.lines.push({ name, line });
+      for (const f of this.followers) if (f.name === name) f.onLine(line);
     }
   }
 
@@ -254,7 +254,13 @@ export class InMemoryOutputStore implements IOutputStore {
     return lines <= 0 ? [] : all.slice(-lines);
   }
 
-  follow(name: string, _afterSeq: number, onLine: (line: LogLine) => void): () => void {
+  lastSeq(name: string): number {
+    return this.lines.filter((l) => l.name === name).length;
+  }
+
+  /** Replays the lines after `afterSeq`, then delivers what is written later. */
+  follow(name: string, afterSeq: number, onLine: (line: LogLine) => void): () => void {
+    this.lines.filter((l) => l.name === name && l.line.seq > afterSeq).forEach((l) => onLine(l.line));
     const entry = { name, onLine };
     this.followers.push(entry);
     return () => this.followers.splice(this.followers.indexOf(entry), 1);

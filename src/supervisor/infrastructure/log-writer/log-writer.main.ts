@@ -8,7 +8,7 @@ import { Socket } from 'node:net';
 import type { LogLine } from '../../application/ports/output-store.port.js';
 import { compileDateFormat } from '../../domain/log-date-format.js';
 import type { LogStreamName } from '../../domain/log-files.js';
-import type { FromWriter, ToWriter, WriterSettings, WriterTarget } from './log-writer.protocol.js';
+import { SEQ_REPORT_MS, type FromWriter, type ToWriter, type WriterSettings, type WriterTarget } from './log-writer.protocol.js';
 import { formatTailLine, LineAssembler, OutputRing } from './output-ring.js';
 import { RotatingLogFile } from './rotating-log-file.js';
 
@@ -27,6 +27,15 @@ const rings = new Map<string, OutputRing>();
 const follows = new Map<string, Follow>();
 const sources = new Set<Source>();
 let closing = false;
+/** Names whose seq moved since the last report. */
+const moved = new Set<string>();
+setInterval(() => {
+  if (moved.size === 0) return;
+  const seqs: Record<string, number> = {};
+  for (const name of moved) seqs[name] = rings.get(name)?.seq ?? 0;
+  moved.clear();
+  send({ t: 'seq', seqs });
+}, SEQ_REPORT_MS).unref();
 
 function send(message: FromWriter, done?: () => void): void {
   if (!process.connected) return;
@@ -134,6 +143,7 @@ class Source {
   private take(chunk: Buffer): void {
     const now = Date.now();
     const numbered = this.ring.push(this.stream, chunk, now);
+    moved.add(this.name);
     follows.get(this.name)?.assembler.feed(numbered);
     let whole: Buffer | null = null;
     if (this.sinks.some((s) => s.lines)) {
@@ -178,6 +188,7 @@ class Source {
     if (this.ring.open(this.stream)) {
       const newline = Buffer.from('\n');
       const numbered = this.ring.push(this.stream, newline, Date.now());
+      moved.add(this.name);
       follows.get(this.name)?.assembler.feed(numbered);
     }
     const rest = this.held ? Buffer.concat([this.held, Buffer.from('\n')]) : null;

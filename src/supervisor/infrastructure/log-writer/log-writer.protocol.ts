@@ -22,8 +22,13 @@ export type ToWriter =
 export type FromWriter =
   | { readonly t: 'tail'; readonly id: number; readonly lines: readonly string[] }
   | { readonly t: 'lines'; readonly name: string; readonly lines: readonly LogLine[] }
+  /** The newest seq of each process whose output moved since the last report (every SEQ_REPORT_MS at most). */
+  | { readonly t: 'seq'; readonly seqs: Readonly<Record<string, number>> }
   | { readonly t: 'storage'; readonly ok: boolean; readonly error?: string; readonly code?: string }
   | { readonly t: 'warn'; readonly message: string };
+
+/** How often the writer reports the newest seq of the processes that printed. */
+export const SEQ_REPORT_MS = 100;
 
 /** The writer's settings, passed as its one argument (JSON). */
 export interface WriterSettings {

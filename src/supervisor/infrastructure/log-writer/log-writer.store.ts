@@ -58,6 +58,8 @@ export class LogWriterStore implements IOutputStore, OutputSink {
   private readonly followers = new Map<string, Set<{ after: number; onLine: (line: LogLine) => void }>>();
   private readonly log: (message: string) => void;
   private closed = false;
+  /** The newest seq per name, as the writer last reported it. */
+  private readonly seqs = new Map<string, number>();
 
   constructor(private readonly options: LogWriterStoreOptions) {
     this.settings = {
@@ -102,6 +104,10 @@ export class LogWriterStore implements IOutputStore, OutputSink {
       });
       this.sendToWriter({ t: 'tail', id, name, lines });
     });
+  }
+
+  lastSeq(name: string): number {
+    return this.seqs.get(name) ?? 0;
   }
 
   follow(name: string, afterSeq: number, onLine: (line: LogLine) => void): () => void {
@@ -193,6 +199,7 @@ export class LogWriterStore implements IOutputStore, OutputSink {
         const set = this.followers.get(message.name);
         if (!set) return;
         for (const line of message.lines) {
+          if (line.seq > (this.seqs.get(message.name) ?? 0)) this.seqs.set(message.name, line.seq);
           for (const entry of set) {
             if (line.seq <= entry.after) continue;
             entry.after = line.seq;
@@ -205,6 +212,9 @@ export class LogWriterStore implements IOutputStore, OutputSink {
         }
         return;
       }
+      case 'seq':
+        for (const [name, seq] of Object.entries(message.seqs)) this.seqs.set(name, seq);
+        return;
       case 'storage':
         if (message.ok) this.options.storage?.succeeded(PROCESS_LOGS);
         else this.options.storage?.failed(PROCESS_LOGS, Object.assign(new Error(message.error ?? 'write failed'), { code: message.code }));
