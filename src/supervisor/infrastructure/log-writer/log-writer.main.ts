@@ -212,7 +212,10 @@ function tail(name: string, lines: number): string[] {
 
 function follow(name: string, after: number): void {
   follows.get(name)?.stop();
-  const entry = new Follow(name, after);
+  // Memory holds the last ringLines lines (as /logs shows them): older ones are a gap, however many bytes are left.
+  // after < 0: from now (the backend's view of the newest seq may be up to SEQ_REPORT_MS old).
+  const newest = rings.get(name)?.seq ?? 0;
+  const entry = new Follow(name, after < 0 ? newest : Math.max(after, newest - settings.ringLines));
   follows.set(name, entry);
   rings.get(name)?.replay(entry.assembler);
 }

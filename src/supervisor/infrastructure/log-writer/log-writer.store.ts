@@ -120,8 +120,11 @@ export class LogWriterStore implements IOutputStore, OutputSink {
     }
     set.add(entry);
     // One follow per name in the writer, from the earliest a follower asks for; each gets what is after its own seq.
+    // After the newest seq known here means "from now": the writer's own newest decides (this one may lag by SEQ_REPORT_MS).
+    const fromNow = entry.after >= this.lastSeq(name);
     const after = Math.min(...[...set].map((e) => e.after));
-    if (first || entry.after === after) this.sendToWriter({ t: 'follow', name, after });
+    if (first) this.sendToWriter({ t: 'follow', name, after: fromNow ? -1 : after });
+    else if (!fromNow && entry.after === after) this.sendToWriter({ t: 'follow', name, after });
     return () => {
       set.delete(entry);
       if (set.size > 0 || this.followers.get(name) !== set) return;
