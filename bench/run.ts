@@ -25,6 +25,8 @@ import { benchSse } from './scenarios/sse.js';
 import { sseRows } from './lib/sse-rows.js';
 import { benchPgFailover } from './scenarios/pg-failover.js';
 import { pgFailoverRows } from './lib/pg-failover-rows.js';
+import { benchOutputFlood } from './scenarios/output-flood.js';
+import { outputFloodRows } from './lib/output-flood-rows.js';
 
 /** `npm run bench -- sse history`: only the scenarios with these keys or ids (all when none). */
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
   await scenario('pgFailover', '10', 'PostgreSQL lock: kill -9 failover to a standby x5, heartbeat cost', () => benchPgFailover(5), (r) =>
     pgFailoverRows(r, recovery),
   );
+  await scenario('outputFlood', '11', 'a child running `yes`: backend CPU, its throughput, /live p99', () => benchOutputFlood(5), outputFloodRows);
 
   const durationSec = Math.round((performance.now() - started) / 100) / 10;
   console.log(`\n${renderTable(rows)}\n`);
