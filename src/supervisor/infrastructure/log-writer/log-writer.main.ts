@@ -46,12 +46,32 @@ function send(message: FromWriter, done?: () => void): void {
   }
 }
 
+/** Files in a full-disk outage, retried by a timer (also once no child writes to them), so health recovers by itself. */
+const failing = new Map<string, RotatingLogFile>();
+
 const fileEvents = {
   unusable: (path: string, reason: string) =>
     send({ t: 'warn', message: `Not writing ${path} (${reason}); that process's output is kept in memory only, never written through it` }),
-  storage: (path: string, error: unknown) =>
-    send(error === null ? { t: 'storage', ok: true } : { t: 'storage', ok: false, error: `${path}: ${(error as Error).message}`, code: (error as NodeJS.ErrnoException).code }),
+  storage: (path: string, error: unknown) => {
+    if (error !== null) {
+      const file = files.get(path);
+      if (file) failing.set(path, file);
+      send({ t: 'storage', ok: false, error: `${path}: ${(error as Error).message}`, code: (error as NodeJS.ErrnoException).code });
+      return;
+    }
+    failing.delete(path);
+    // "process logs" is healthy again only once no file is failing.
+    if (failing.size === 0) send({ t: 'storage', ok: true });
+  },
 };
+
+setInterval(() => {
+  for (const [path, file] of failing) {
+    if (!file.retry()) continue;
+    failing.delete(path);
+    if (file.refs <= 0) file.close();
+  }
+}, 1000).unref();
 
 function fileFor(path: string): RotatingLogFile {
   let file = files.get(path);

@@ -62,6 +62,17 @@ export class RotatingLogFile {
     }
   }
 
+  /** In an outage: tries to reopen (and mark the gap) once the retry pause is over; true when the file works again. */
+  retry(): boolean {
+    if (this.outageSince === null) return true;
+    if (this.dead || Date.now() - this.outageSince < RETRY_MS) return false;
+    return this.recover();
+  }
+
+  get failing(): boolean {
+    return this.outageSince !== null;
+  }
+
   close(): void {
     if (this.fd === null) return;
     try {
