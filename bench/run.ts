@@ -29,6 +29,8 @@ import { benchMetrics } from './scenarios/metrics.js';
 import { metricsRows } from './lib/metrics-rows.js';
 import { benchDevLoop } from './scenarios/dev-loop.js';
 import { devLoopRows } from './lib/dev-loop-rows.js';
+import { benchOutputFlood } from './scenarios/output-flood.js';
+import { outputFloodRows } from './lib/output-flood-rows.js';
 
 /** `npm run bench -- sse history`: only the scenarios with these keys or ids (all when none). */
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
@@ -142,6 +144,7 @@ async function main(): Promise<void> {
   );
   await scenario('metrics', '11', 'resource sampling over 500 groups, /api/metrics with 500 instances', () => benchMetrics(), metricsRows);
   await scenario('devLoop', '12', 'dev loop: npm run dev from a clean checkout, 3 saves', () => benchDevLoop(3), devLoopRows);
+  await scenario('outputFlood', '13', 'a child running `yes`: backend CPU, its throughput, /live p99', () => benchOutputFlood(5), outputFloodRows);
 
   const durationSec = Math.round((performance.now() - started) / 100) / 10;
   console.log(`\n${renderTable(rows)}\n`);

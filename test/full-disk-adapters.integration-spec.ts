@@ -4,7 +4,7 @@ import { StorageHealth } from '../src/lifecycle/application/storage-health.servi
 import { NodeFileSystem } from '../src/lifecycle/infrastructure/node-file-system.adapter.js';
 import { JsonLinesEventSink } from '../src/history/infrastructure/json-lines-event.sink.js';
 import type { StoredEvent } from '../src/history/domain/stored-event.js';
-import { RotatingOutputStore } from '../src/supervisor/infrastructure/rotating-output.store.js';
+import { RotatingLogFile } from '../src/supervisor/infrastructure/log-writer/rotating-log-file.js';
 import { waitFor } from './support/harness.js';
 import { mountSmallDisk, type SmallDisk } from './support/tmpfs.js';
 
@@ -47,35 +47,38 @@ describe('writes on a real full tmpfs', () => {
     });
   });
 
-  describe('RotatingOutputStore', () => {
+  describe('RotatingLogFile (the log writer\'s files)', () => {
     it('drops and counts output while full, reports it once, then marks the gap and writes again by itself', async () => {
-      const log = join(dir, 'logs');
-      const store = new RotatingOutputStore({ dir: log, storage, retryMs: 50, log: (m) => logged.push(m) });
-      store.append('web', 'stdout', Buffer.from('before\n'));
+      const path = join(dir, 'logs', 'web.log');
+      const events: string[] = [];
+      const file = new RotatingLogFile(path, 5 * 1024 * 1024, 3, {
+        unusable: (p, reason) => events.push(`unusable ${reason}`),
+        storage: (p, error) => events.push(error === null ? 'ok' : `failed ${(error as NodeJS.ErrnoException).code}`),
+      });
+      file.write(Buffer.from('before\n'));
       disk.fill();
 
       // More than the slack of the file's last page: the file must fail.
-      for (let i = 0; i < 100; i++) store.append('web', 'stdout', Buffer.from(`full ${i} ${'y'.repeat(100)}\n`));
-      expect(components()).toEqual(['process logs: ENOSPC']);
-      expect(logged.filter((l) => l.startsWith('Cannot write process logs'))).toHaveLength(1);
-      expect(store.tail('web', 1)[0]).toContain('full 99');
+      for (let i = 0; i < 100; i++) file.write(Buffer.from(`full ${i} ${'y'.repeat(100)}\n`));
+      expect(events).toEqual(['failed ENOSPC']);
 
       disk.free();
-      await waitFor(() => storage.problems().length === 0, 'the process logs to work again');
-      store.append('web', 'stdout', Buffer.from('after\n'));
-      await store.close();
+      // The next write after the retry pause reopens the file and marks the gap.
+      await waitFor(() => {
+        file.write(Buffer.from('after\n'));
+        return events.includes('ok');
+      }, 'the log file to work again');
+      file.close();
 
-      const text = readFileSync(join(log, 'web.log'), 'utf8');
+      const text = readFileSync(path, 'utf8');
       const lines = text.split('\n').filter(Boolean);
-      expect(lines[0]).toMatch(/ stdout before$/);
-      const mark = lines.find((l) => / procguard \d+ line\(s\) of output dropped/.test(l))!;
-      // A line torn by the full disk counts as dropped; only whole ones count as written.
-      const written = lines.filter((l) => / stdout full \d+ y{100}$/.test(l)).length;
-      expect(Number(/procguard (\d+) line/.exec(mark)![1]) + written).toBe(100);
-      expect(lines.at(-1)).toMatch(/ stdout after$/);
-      // Every line is whole: a torn write is finished by a newline before the mark.
-      for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z (stdout|stderr|procguard) /);
-      expect(logged.filter((l) => l.startsWith('Writing process logs works again'))).toHaveLength(1);
+      expect(lines[0]).toBe('before');
+      const mark = lines.find((l) => /^procguard: \d+ byte\(s\) of output dropped/.test(l))!;
+      const writtenBytes = lines.filter((l) => /^full \d+ y{100}$/.test(l)).reduce((n, l) => n + l.length + 1, 0);
+      // What reached the file plus what the mark counts is everything written while full (torn bytes count as dropped).
+      expect(Number(/(\d+) byte/.exec(mark)![1]) + writtenBytes).toBeGreaterThanOrEqual(100 * 108);
+      expect(lines.at(-1)).toBe('after');
+      expect(events).toEqual(['failed ENOSPC', 'ok']);
     });
   });
 

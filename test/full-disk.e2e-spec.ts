@@ -125,7 +125,7 @@ processes:
     expect((await post(backend, '/api/processes/chatty/start')).status).toBeLessThan(300);
     const chatty = await waitFor(async () => (await processStatus(backend, 'chatty')).pid, 'chatty to run again');
     await waitFor(() => readFileSync(join(logs, 'chatty.log'), 'utf8').includes(`chatty started pid=${chatty}`), 'new output in chatty.log');
-    expect(readFileSync(join(logs, 'chatty.log'), 'utf8')).toMatch(/procguard \d+ line\(s\) of output dropped/);
+    expect(readFileSync(join(logs, 'chatty.log'), 'utf8')).toMatch(/procguard: \d+ byte\(s\) of output dropped/);
     const after = backend.proc.output();
     for (const { component } of failing) {
       expect([component, count(after, `Cannot write ${component}:`), count(after, `Writing ${component} works again`)]).toEqual([component, 1, 1]);

@@ -1,7 +1,9 @@
 import { ProcessUtils } from '../src/lifecycle/infrastructure/process-utils.js';
 import { GroupKiller } from '../src/supervisor/application/group-killer.js';
 import { NodeProcessLauncher } from '../src/supervisor/infrastructure/node-process-launcher.adapter.js';
-import { cleanup, isAlive, waitFor } from './support/harness.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanup, isAlive, tempDir, waitFor } from './support/harness.js';
 
 afterEach(cleanup);
 
@@ -34,10 +36,10 @@ describe('GroupKiller.killRemains over the real launcher (real processes, real s
   describe('when the leader crashed and left a process in its group', () => {
     it('kills what it left before resolving', async () => {
       const { launcher, killer } = setup();
-      let out = '';
-      const child = await launch(launcher, 'sleep 3600 & echo "left=$!"; sleep 0.2; exit 3');
-      child.onOutput((_stream, chunk) => (out += chunk.toString()));
-      const left = Number((await waitFor(() => /left=(\d+)/.exec(out), 'the leader to start its leftover'))[1]);
+      const pidFile = join(tempDir(), 'left.pid');
+      const child = await launch(launcher, `sleep 3600 & echo "left=$!" > ${pidFile}; sleep 0.2; exit 3`);
+      const read = () => (existsSync(pidFile) ? /left=(\d+)/.exec(readFileSync(pidFile, 'utf8')) : null);
+      const left = Number((await waitFor(read, 'the leader to start its leftover'))[1]);
       expect(isAlive(left)).toBe(true);
 
       expect(await child.exited).toEqual({ code: 3, signal: null });

@@ -110,7 +110,7 @@ describe('PM2 ecosystem files', () => {
       await waitFor(async () => (await status(backend, 'report')).lastExit?.code === 0, 'report to run once started', 30_000);
 
       const out = backend.proc.output();
-      expect(out).toContain('apps[0] "api": PM2 field "merge_logs" is accepted but has no effect');
+      expect(out).not.toContain('PM2 field "merge_logs" is accepted but has no effect');
       expect(out).toContain('apps[0] "api": PM2 "exec_mode: cluster" runs separate processes here');
       expect(out).toContain('the config: PM2 field "deploy" is accepted but has no effect');
     });
@@ -149,7 +149,7 @@ describe('PM2 ecosystem files', () => {
       await waitFor(async () => (await status(backend, 'extra')).lastExit?.code === 7, 'the new app to run', 30_000);
       expect((await askApi(backend.apiPort)).pid).toBe(before.pid);
       // The accepted-but-ineffective fields are named again at the reload, one line each.
-      const warnings = backend.proc.output().split('\n').filter((l) => l.includes('PM2 field "merge_logs" is accepted but has no effect'));
+      const warnings = backend.proc.output().split('\n').filter((l) => l.includes('PM2 field "deploy" is accepted but has no effect'));
       expect(warnings).toHaveLength(2);
       expect(backend.proc.output()).not.toMatch(STACK_LINE);
     });

@@ -6,6 +6,8 @@ import { spawnNode, type Proc } from './procs.js';
 import { freePort, HOST } from './util.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The built log writer (the bench runs the sources with tsx, which a forked writer does not have). */
+export const LOG_WRITER_ENTRY = fileURLToPath(new URL('../../dist/supervisor/infrastructure/log-writer/log-writer.main.js', import.meta.url));
 export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
 export interface Running {

@@ -16,7 +16,8 @@ import type { ProcessSpec } from '../../src/supervisor/domain/process-spec.js';
 import { JsonChildRegistry } from '../../src/supervisor/infrastructure/json-child-registry.adapter.js';
 import { NetReadinessProbe } from '../../src/supervisor/infrastructure/net-readiness.probe.js';
 import { NodeProcessLauncher } from '../../src/supervisor/infrastructure/node-process-launcher.adapter.js';
-import { RotatingOutputStore } from '../../src/supervisor/infrastructure/rotating-output.store.js';
+import { LogWriterStore } from '../../src/supervisor/infrastructure/log-writer/log-writer.store.js';
+import { LOG_WRITER_ENTRY } from '../lib/servers.js';
 import { percentile } from '../lib/stats.js';
 import { delay, makeTempDir } from '../lib/util.js';
 
@@ -67,10 +68,11 @@ function stack(dir: string) {
   migrate(db);
   const store = new SqliteEventStore(db);
   const recorder = new EventRecorder(store, [new JsonLinesEventSink(join(dir, 'events.jsonl'))], 1000);
+  const output = new LogWriterStore({ dir: join(dir, 'logs'), writerPath: LOG_WRITER_ENTRY });
   const manager = new ProcessManager(
-    new NodeProcessLauncher(new ProcessUtils()),
+    new NodeProcessLauncher(new ProcessUtils(), { output }),
     new NetReadinessProbe(),
-    new RotatingOutputStore({ dir: join(dir, 'logs') }),
+    output,
     new JsonChildRegistry(join(dir, 'children.json'), new NodeFileSystem()),
     'bench',
   );

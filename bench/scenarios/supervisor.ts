@@ -10,7 +10,8 @@ import type { ProcessSpec } from '../../src/supervisor/domain/process-spec.js';
 import { JsonChildRegistry } from '../../src/supervisor/infrastructure/json-child-registry.adapter.js';
 import { NetReadinessProbe } from '../../src/supervisor/infrastructure/net-readiness.probe.js';
 import { NodeProcessLauncher } from '../../src/supervisor/infrastructure/node-process-launcher.adapter.js';
-import { RotatingOutputStore } from '../../src/supervisor/infrastructure/rotating-output.store.js';
+import { LogWriterStore } from '../../src/supervisor/infrastructure/log-writer/log-writer.store.js';
+import { LOG_WRITER_ENTRY } from '../lib/servers.js';
 import { median } from '../lib/stats.js';
 import { makeTempDir, withTimeout } from '../lib/util.js';
 
@@ -63,10 +64,11 @@ function spec(name: string, instances: number, initialDelayMs = 100): ProcessSpe
 }
 
 function manager(dir: string): ProcessManager {
+  const output = new LogWriterStore({ dir: join(dir, 'logs'), writerPath: LOG_WRITER_ENTRY });
   const m = new ProcessManager(
-    new NodeProcessLauncher(new ProcessUtils()),
+    new NodeProcessLauncher(new ProcessUtils(), { output }),
     new NetReadinessProbe(),
-    new RotatingOutputStore({ dir: join(dir, 'logs') }),
+    output,
     new JsonChildRegistry(join(dir, 'children.json'), new NodeFileSystem()),
     'bench',
   );

@@ -31,6 +31,8 @@ describe('validateEnv', () => {
         PROCESSES_CONFIG_EXPLICIT: false,
         API_TOKEN: null,
         READY_REQUIRES: [],
+        PROCESS_LOG_MAX_BYTES: 5 * 1024 * 1024,
+        PROCESS_LOG_FILES: 3,
         EVENT_RETENTION: 1000,
         EVENTS_FILE: '/srv/procguard/data/events.jsonl',
         RECONCILE_INTERVAL_MS: 5000,

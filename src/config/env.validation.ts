@@ -23,6 +23,10 @@ export interface AppEnv {
   readonly PROCESSES_ENV: string | undefined;
   /** Events kept per process in the database. */
   readonly EVENT_RETENTION: number;
+  /** Size a child's log file may reach before it is rotated. */
+  readonly PROCESS_LOG_MAX_BYTES: number;
+  /** Rotated log files kept per log file (`.1` … `.N`). */
+  readonly PROCESS_LOG_FILES: number;
   /** JSON-lines copy of the event log. */
   readonly EVENTS_FILE: string;
   /** Reconciler period (jittered ±20 %). */
@@ -119,6 +123,8 @@ export function validateEnv(raw: Raw, cwd: string = process.cwd(), label: Settin
     API_TOKEN: token(text('API_TOKEN'), problems, label('API_TOKEN')),
     READY_REQUIRES: nameList(label('READY_REQUIRES'), text('READY_REQUIRES'), problems),
     EVENT_RETENTION: int('EVENT_RETENTION', 1000, 10, 1_000_000),
+    PROCESS_LOG_MAX_BYTES: int('PROCESS_LOG_MAX_BYTES', 5 * 1024 * 1024, 64 * 1024, 2 ** 40),
+    PROCESS_LOG_FILES: int('PROCESS_LOG_FILES', 3, 0, 1000),
     EVENTS_FILE: path('EVENTS_FILE', resolve(DATA_DIR, 'events.jsonl')),
     RECONCILE_INTERVAL_MS: int('RECONCILE_INTERVAL_MS', 5000, 10, 3_600_000),
     SSE_HEARTBEAT_MS: int('SSE_HEARTBEAT_MS', 15000, 100, 600_000),

@@ -19,6 +19,10 @@ export interface ProcguardModuleOptions {
   readonly eventsFile?: string;
   /** Events kept per process (`EVENT_RETENTION`, default 1000). */
   readonly eventRetention?: number;
+  /** Size a child's log file reaches before rotation (`PROCESS_LOG_MAX_BYTES`, default 5 MiB). */
+  readonly processLogMaxBytes?: number;
+  /** Rotated files kept per log file (`PROCESS_LOG_FILES`, default 3). */
+  readonly processLogFiles?: number;
   /** Reconciler period in ms (`RECONCILE_INTERVAL_MS`, default 5000). */
   readonly reconcileIntervalMs?: number;
   /** Comment line on idle SSE streams, ms (`SSE_HEARTBEAT_MS`, default 15000). */
@@ -65,6 +69,8 @@ const OPTION_VARIABLES: Record<keyof ProcguardModuleOptions, string> = {
   databasePath: 'DATABASE_PATH',
   eventsFile: 'EVENTS_FILE',
   eventRetention: 'EVENT_RETENTION',
+  processLogMaxBytes: 'PROCESS_LOG_MAX_BYTES',
+  processLogFiles: 'PROCESS_LOG_FILES',
   reconcileIntervalMs: 'RECONCILE_INTERVAL_MS',
   sseHeartbeatMs: 'SSE_HEARTBEAT_MS',
   sseMaxStreams: 'SSE_MAX_STREAMS',

@@ -44,7 +44,7 @@ import { NodeProcessLauncher } from './infrastructure/node-process-launcher.adap
 import { processConfigSource } from './infrastructure/process-config.loader.js';
 import { undeclaredNames } from './domain/required-names.js';
 import { InvalidProcessConfigError } from './domain/supervisor.errors.js';
-import { RotatingOutputStore } from './infrastructure/rotating-output.store.js';
+import { LogWriterStore } from './infrastructure/log-writer/log-writer.store.js';
 import { LogStreamsRegistry } from './presentation/log-streams.registry.js';
 import { ReloadController } from './presentation/reload.controller.js';
 import { ProcessesController } from './presentation/processes.controller.js';
@@ -67,9 +67,9 @@ const providers: Provider[] = [
     },
     {
       provide: PROCESS_LAUNCHER,
-      inject: [OWNER, INSTANCE_LOCK_MANAGER],
-      useFactory: (owner: Omit<OwnerMarker, 'name'>, lock: IInstanceLockManager) =>
-        new NodeProcessLauncher(new ProcessUtils(), { owner, refusal: () => standbyRefusal(lock) }),
+      inject: [OWNER, INSTANCE_LOCK_MANAGER, OUTPUT_STORE],
+      useFactory: (owner: Omit<OwnerMarker, 'name'>, lock: IInstanceLockManager, output: LogWriterStore) =>
+        new NodeProcessLauncher(new ProcessUtils(), { owner, refusal: () => standbyRefusal(lock), output }),
     },
     {
       provide: STRAY_PROCESS_FINDER,
@@ -101,7 +101,13 @@ const providers: Provider[] = [
       inject: [SETTINGS, STORAGE_HEALTH],
       useFactory: (settings: ProcguardSettings, storage: IStorageHealth) => {
         const logger = new Logger('ProcessOutput');
-        return new RotatingOutputStore({ dir: join(settings.DATA_DIR, 'logs'), storage, log: (m) => logger.warn(m) });
+        return new LogWriterStore({
+          dir: join(settings.DATA_DIR, 'logs'),
+          maxBytes: settings.PROCESS_LOG_MAX_BYTES,
+          keepFiles: settings.PROCESS_LOG_FILES,
+          storage,
+          log: (m) => logger.warn(m),
+        });
       },
     },
     {

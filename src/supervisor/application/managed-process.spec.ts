@@ -4,7 +4,7 @@ import { ManagedProcess } from './managed-process.js';
 import type { ProcessEvent } from './process-status.js';
 import { ProbeObservations, type ProbeCheck } from './probe-observations.js';
 import { ResourceSampler } from './resource-sampler.js';
-import { FakeGroupUsageReader, FakeLauncher, FakeProbe, InMemoryChildRegistry, InMemoryOutputStore, instanceOf } from './testing/fakes.js';
+import { FakeGroupUsageReader, FakeLauncher, FakeProbe, InMemoryChildRegistry, instanceOf } from './testing/fakes.js';
 
 const T0 = new Date('2024-01-01T00:00:00.000Z');
 const TCP_PROBE = { target: { kind: 'tcp', host: '127.0.0.1', port: null }, intervalMs: 100, timeoutMs: 50, failureThreshold: 3, startupGraceMs: 500 } as const;
@@ -12,7 +12,6 @@ const TCP_PROBE = { target: { kind: 'tcp', host: '127.0.0.1', port: null }, inte
 function setup(fields: Partial<ProcessSpec> = {}) {
   const launcher = new FakeLauncher();
   const probe = new FakeProbe();
-  const output = new InMemoryOutputStore();
   const registry = new InMemoryChildRegistry();
   const events: ProcessEvent[] = [];
   const usage = new FakeGroupUsageReader();
@@ -23,7 +22,6 @@ function setup(fields: Partial<ProcessSpec> = {}) {
   const proc = new ManagedProcess(instanceOf(fields), {
     launcher,
     probe,
-    output,
     registry,
     ownerInstanceId: 'instance-1',
     globalEnv: () => ({ SHARED: 'yes' }),
@@ -32,7 +30,7 @@ function setup(fields: Partial<ProcessSpec> = {}) {
     probes,
   });
   const moves = () => events.map((e) => `${e.from}->${e.to}`);
-  return { launcher, probe, output, registry, events, moves, proc, usage, resources, checks };
+  return { launcher, probe, registry, events, moves, proc, usage, resources, checks };
 }
 
 /** Lets every pending promise reaction run (the exit handler, the queue) without moving the clock. */
@@ -66,6 +64,7 @@ describe('ManagedProcess', () => {
           shell: false,
           cwd: '/srv/app',
           env: { SHARED: 'yes', OWN: '1', NODE_APP_INSTANCE: '0', INSTANCE_INDEX: '1', PROCGUARD_PROCESS_NAME: 'web' },
+          logs: [{ path: null, streams: ['stdout', 'stderr'], dateFormat: null }],
         },
       ]);
       expect(moves()).toEqual(['stopped->starting', 'starting->running']);
@@ -85,19 +84,29 @@ describe('ManagedProcess', () => {
       expect(moves()).toEqual(['stopped->starting', 'starting->running']);
     });
 
-    it('sends the child output to the output store under its name', async () => {
+    it('asks the launcher for its log files: both streams to the default file without PM2 log fields', async () => {
       // Arrange
-      const { launcher, output, proc } = setup();
-      await proc.start();
+      const { launcher, proc } = setup();
 
       // Act
-      launcher.last.write('stdout', 'hello\n');
-      launcher.last.write('stderr', 'oops\n');
+      await proc.start();
 
       // Assert
-      expect(output.chunks).toEqual([
-        { name: 'web', stream: 'stdout', text: 'hello\n' },
-        { name: 'web', stream: 'stderr', text: 'oops\n' },
+      expect(launcher.requests[0].logs).toEqual([{ path: null, streams: ['stdout', 'stderr'], dateFormat: null }]);
+    });
+
+    it('gives each instance its own PM2 files unless merge_logs', async () => {
+      // Arrange
+      const logs = { out: '/l/out.log', err: '/l/err.log', combined: null, merge: false, dateFormat: 'HH:mm' };
+      const { launcher, proc } = setup({ instances: 2, logs });
+
+      // Act
+      await proc.start();
+
+      // Assert
+      expect(launcher.requests[0].logs).toEqual([
+        { path: '/l/out-1.log', streams: ['stdout'], dateFormat: 'HH:mm' },
+        { path: '/l/err-1.log', streams: ['stderr'], dateFormat: 'HH:mm' },
       ]);
     });
   });

@@ -1,16 +1,15 @@
 import { ManagedProcessState, type ManagedState } from '../domain/managed-process-state.js';
+import { logTargets } from '../domain/log-files.js';
 import type { InstanceSpec } from '../domain/process-spec.js';
 import { RestartPolicy } from '../domain/restart-policy.js';
 import { ProcessBusyError } from '../domain/supervisor.errors.js';
 import type { Desired } from './ports/desired-state.port.js';
 import type { IChildRegistry } from './ports/child-registry.port.js';
-import type { IOutputStore } from './ports/output-store.port.js';
 import type { ChildExit, ChildHandle, IProcessLauncher } from './ports/process-launcher.port.js';
 import type { IReadinessProbe } from './ports/readiness-probe.port.js';
 import type { ProbeObservations } from './probe-observations.js';
 import type { ResourceSampler, ResourceUsage } from './resource-sampler.js';
 import { GroupKiller } from './group-killer.js';
-import { guardListener } from './guarded-listener.js';
 import { ReadinessWatch } from './readiness-watch.js';
 import type { ExitInfo, ProcessEvent, ProcessStatus } from './process-status.js';
 
@@ -27,7 +26,6 @@ export interface ReconcileOutcome {
 export interface ManagedProcessDeps {
   readonly launcher: IProcessLauncher;
   readonly probe: IReadinessProbe;
-  readonly output: IOutputStore;
   readonly registry: IChildRegistry;
   readonly ownerInstanceId: string;
   readonly globalEnv: () => Readonly<Record<string, string>>;
@@ -250,6 +248,7 @@ export class ManagedProcess {
         cwd: instance.spec.cwd,
         env: { ...deps.globalEnv(), ...instance.env },
         ...(instance.spec.waitReady ? { readyChannel: true } : {}),
+        logs: logTargets(instance.spec.logs, instance.index, instance.spec.instances),
       });
     } catch (error) {
       this.afterExit({ code: null, signal: null }, 0, `could not start: ${(error as Error).message}`, null);
@@ -266,7 +265,6 @@ export class ManagedProcess {
       ownerInstanceId: deps.ownerInstanceId,
       startedAt: new Date(this.childStartedAt).toISOString(),
     });
-    child.onOutput(guardListener(`output of "${instance.name}"`, (stream, chunk) => deps.output.append(instance.name, stream, chunk)));
     // The exit event decides at once; nothing polls for liveness.
     void child.exited.then((exit) => this.enqueue(() => this.onChildExit(child, exit)));
     this.watchResources(child, instance.spec.maxMemoryBytes);

@@ -223,12 +223,12 @@ describe('ProcessManager', () => {
   describe('when children run', () => {
     it('records them in the registry under the instance id and tails their output', async () => {
       // Arrange
-      const { launcher, manager, registry } = setup([specOf({ name: 'web' })]);
+      const { manager, registry, output } = setup([specOf({ name: 'web' })]);
       await manager.start('web');
 
       // Act
-      launcher.last.write('stdout', 'one\ntwo\nthree\n');
-      const tail = manager.tail('web', 2);
+      output.write('web', 'stdout', 'one\ntwo\nthree\n');
+      const tail = await manager.tail('web', 2);
 
       // Assert
       expect(registry.list()).toEqual([expect.objectContaining({ name: 'web', pid: 1000, ownerInstanceId: 'instance-7' })]);

@@ -294,7 +294,7 @@ export class ProcessManager {
     for (const managed of this.processes.values()) managed.killNow();
   }
 
-  tail(name: string, lines: number): string[] {
+  tail(name: string, lines: number): Promise<string[]> {
     this.get(name);
     return this.output.tail(name, lines);
   }
@@ -452,7 +452,6 @@ export class ProcessManager {
     return new ManagedProcess(instance, {
       launcher: this.launcher,
       probe: this.probe,
-      output: this.output,
       registry: this.registry,
       ownerInstanceId: this.instanceId,
       globalEnv: () => this.globalEnv,

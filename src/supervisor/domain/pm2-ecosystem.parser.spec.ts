@@ -342,16 +342,26 @@ describe('a PM2 ecosystem file (apps)', () => {
 
   describe('fields with no counterpart', () => {
     it('warns once per accepted field that has no effect, naming it, and runs the same', () => {
-      const fields = { out_file: './out.log', error_file: './err.log', merge_logs: true, log_date_format: 'YYYY', namespace: 'x', pmx: true };
+      const fields = { namespace: 'x', pmx: true };
       expect(warningsOf(fields)).toEqual([
-        'apps[0] "app": PM2 field "out_file" is accepted but has no effect: output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
-        'apps[0] "app": PM2 field "error_file" is accepted but has no effect: output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
-        'apps[0] "app": PM2 field "merge_logs" is accepted but has no effect: output goes to procguard\'s own log files, one per instance',
-        'apps[0] "app": PM2 field "log_date_format" is accepted but has no effect: procguard\'s log files use their own timestamps',
         'apps[0] "app": PM2 field "namespace" is accepted but has no effect: procguard has no namespaces',
         'apps[0] "app": PM2 field "pmx" is accepted but has no effect: a PM2 / Keymetrics (APM) feature',
       ]);
       expect(app(fields)).toEqual(app({}));
+    });
+
+    it('honours the log fields (no warning): out_file, error_file, log_file, merge_logs, log_date_format, time', () => {
+      const fields = { out_file: './out.log', error_file: '/var/err.log', log_file: 'all.log', merge_logs: true, log_date_format: 'YYYY', time: true };
+      expect(warningsOf(fields)).toEqual([]);
+      expect(app(fields).logs).toEqual({ out: '/srv/app/./out.log', err: '/var/err.log', combined: '/srv/app/all.log', merge: true, dateFormat: 'YYYY' });
+      expect(app({ time: true }).logs).toMatchObject({ out: null, err: null, dateFormat: 'YYYY-MM-DD[T]HH:mm:ss' });
+      expect(app({ out: '/dev/null', err_log: 'NULL', log: true }).logs).toMatchObject({ out: 'discard', err: 'discard', combined: 'default' });
+    });
+
+    it('refuses a log_date_format token it cannot honour and a path with ~, naming the field', () => {
+      expect(problemsOf({ log_date_format: 'dddd' })).toEqual([expect.stringContaining('"log_date_format" uses "d"')]);
+      expect(problemsOf({ out_file: '~/out.log' })).toEqual([expect.stringContaining('"out_file" starts with "~"')]);
+      expect(problemsOf({ out_file: 'a.log', out: 'b.log' })).toEqual([expect.stringContaining('PM2 aliases of one field')]);
     });
 
     it.each(Object.keys(PM2_WARNED_FIELDS))('warns about %p once, naming it, with the app unchanged', (key) => {

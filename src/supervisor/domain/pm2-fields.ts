@@ -4,24 +4,9 @@
 
 /** Keys accepted with no effect here: one warning line each at start (and at a reload). */
 export const PM2_WARNED_FIELDS: Readonly<Record<string, string>> = {
-  out_file: 'output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
-  error_file: 'output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
-  log_file: 'output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
-  merge_logs: 'output goes to procguard\'s own log files, one per instance',
-  combine_logs: 'output goes to procguard\'s own log files, one per instance',
-  log_date_format: 'procguard\'s log files use their own timestamps',
-  time: 'procguard\'s log files use their own timestamps',
   log_type: 'procguard\'s log files have their own format',
   disable_logs: 'procguard always keeps (rotated, bounded) output logs',
-  // PM2's aliases of the log and pid file fields (schema.json "alias").
-  out: 'output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
-  output: 'output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
-  out_log: 'output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
-  error: 'output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
-  err: 'output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
-  err_file: 'output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
-  err_log: 'output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
-  log: 'output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
+  // PM2's aliases of the pid file field (schema.json "alias").
   pid_file: 'procguard keeps its children in its own registry',
   pid: 'procguard keeps its children in its own registry',
   listen_timeout: 'it applies only with "wait_ready: true"',

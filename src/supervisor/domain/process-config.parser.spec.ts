@@ -79,6 +79,7 @@ describe('parseProcessConfig', () => {
         incrementVar: null,
         stopSignal: 'SIGTERM',
         killTimeoutMs: 3000,
+        logs: { out: '/srv/app/services/api/./logs/out.log', err: '/srv/app/services/api/./logs/err.log', combined: null, merge: true, dateFormat: 'YYYY-MM-DD HH:mm' },
         readiness: { target: { kind: 'none' }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 3, startupGraceMs: 5000 },
         waitReady: null,
         maxMemoryBytes: null,

@@ -18,6 +18,7 @@ import { execLimitProblems } from './exec-limits.js';
 import { describeValue, FieldReader, isConfigObject, NUL_REASON, quote } from './process-config.fields.js';
 import { readBackoff, readReadiness } from './process-config.sections.js';
 import { PM2_REFUSED_FIELDS, PM2_WARNED_FIELDS } from './pm2-fields.js';
+import { PM2_LOG_FIELDS, readLogFiles } from './pm2-log.fields.js';
 import { isCluster, readIncrementVar, readMaxMemory, readPm2Only, readStopExitCodes, readVariableName, readWaitReady } from './pm2-entry.fields.js';
 import { splitPm2Args } from './pm2-values.js';
 import { readDependsOn } from './depends-on.field.js';
@@ -60,6 +61,7 @@ const KNOWN_FIELDS: readonly string[] = [
   ...PROCESS_FIELDS,
   ...Object.keys(PM2_ALIASES),
   ...PM2_TRANSLATED_FIELDS,
+  ...PM2_LOG_FIELDS,
   ...Object.keys(PM2_REFUSED_FIELDS),
 ];
 
@@ -119,6 +121,8 @@ export function parseProcessEntry(raw: unknown, where: string, options: EntryOpt
     cronRestart: readCronRestart(r, options.cronProblem),
     watch: readWatch(r, resolvedCwd, options.resolvePath, context.warnings),
   };
+  const logs = readLogFiles(r, spec.cwd, options.resolvePath);
+  if (logs) Object.assign(spec, { logs });
   for (const [field, reason] of execLimitProblems(spec.command, spec.args, spec.env)) r.fail(field, reason);
   return { where, label, name, spec: Object.freeze(spec) };
 }

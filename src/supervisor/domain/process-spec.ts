@@ -1,3 +1,4 @@
+import type { LogFilesSpec } from './log-files.js';
 /** When a process that exited is started again. PM2's `autorestart: true|false` maps to always|never. */
 export type AutorestartPolicy = 'always' | 'on-failure' | 'never';
 
@@ -82,6 +83,8 @@ export interface ProcessSpec {
   readonly cronRestart: string | null;
   /** PM2 `watch` / `ignore_watch` / `watch_delay`; null: no watching. */
   readonly watch: WatchSpec | null;
+  /** PM2 out_file / error_file / log_file / merge_logs / log_date_format / time; absent: `<instance>.log`. */
+  readonly logs?: LogFilesSpec;
 }
 
 /** One running copy of a spec: `name` or `name-1..name-N`. */

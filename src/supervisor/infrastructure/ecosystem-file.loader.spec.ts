@@ -219,14 +219,14 @@ describe('loadProcessConfigFile with a PM2 JavaScript ecosystem file', () => {
   it('applies PROCESSES_ENV and reports warnings through processConfigSource', async () => {
     const path = file(
       'ecosystem.config.js',
-      `module.exports = { apps: [{ script: 'a.js', out_file: 'a.log', env: { NODE_ENV: 'development' }, env_production: { NODE_ENV: 'production' } }] };\n`,
+      `module.exports = { apps: [{ script: 'a.js', namespace: 'x', env: { NODE_ENV: 'development' }, env_production: { NODE_ENV: 'production' } }] };\n`,
     );
     const warnings: string[] = [];
     const [spec] = await processConfigSource(path, true, dir, { envName: 'production', warn: (m) => warnings.push(m) }).load();
 
     expect(spec.env).toEqual({ NODE_ENV: 'production' });
     expect(warnings).toEqual([
-      'apps[0] "a": PM2 field "out_file" is accepted but has no effect: output goes to procguard\'s own log files (GET /api/processes/:name/logs)',
+      'apps[0] "a": PM2 field "namespace" is accepted but has no effect: procguard has no namespaces',
     ]);
   }, SLOW_MS);
 

@@ -7,9 +7,10 @@ import type {
   ChildHandle,
   IProcessLauncher,
   LaunchRequest,
-  OutputStream,
 } from '../application/ports/process-launcher.port.js';
 import type { ProcessUtils } from '../../lifecycle/infrastructure/process-utils.js';
+import type { LogStreamName } from '../domain/log-files.js';
+import type { OutputSink } from './log-writer/log-writer.store.js';
 import { cannotExecute, LEADER_EXITED, LIFELINE_FD, WRAPPER_SHELL, wrapperArgs } from './lifeline-wrapper.js';
 import { formatMarker, OWNER_VARIABLE, type OwnerMarker } from './owner-marker.js';
 import { READY_CHANNEL_FD, readReadyMessages } from './ready-message.reader.js';
@@ -44,6 +45,8 @@ export interface LauncherOptions {
   readonly baseEnv?: NodeJS.ProcessEnv;
   /** Why nothing may be launched now (a standby of the shared lock), or null. Checked on every launch. */
   readonly refusal?: () => string | null;
+  /** Takes each child's stdout/stderr pipes (the log writer); without it the child's output is discarded. */
+  readonly output?: OutputSink;
 }
 
 /**
@@ -76,23 +79,36 @@ export class NodeProcessLauncher implements IProcessLauncher {
     const env = this.envFor(request);
     const unusable = request.shell ? null : existsSync(request.cwd) ? cannotExecute(request.command, request.cwd, env.PATH) : 'ENOENT';
     if (unusable) throw launchError(request, unusable);
+    const output = this.options.output ? 'pipe' : 'ignore';
     const child = spawn(WRAPPER_SHELL, wrapperArgs(request.command, request.args, request.shell), {
       cwd: request.cwd,
       env,
       detached: true,
       // Index 3 is the lifeline; Node opens the backend's end close-on-exec, so no other child holds it.
       // Index 4, for wait_ready, is the child's Node IPC channel (NODE_CHANNEL_FD), read here with a cap.
-      stdio: request.readyChannel ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'pipe'],
+      stdio: request.readyChannel ? ['ignore', output, output, 'pipe', 'pipe'] : ['ignore', output, output, 'pipe'],
     });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (error: NodeJS.ErrnoException) => reject(launchError(request, error.code ?? error.message, error)));
-    });
+    // Synchronously, before the event loop can read a byte: the pipes go to the log writer, never through here.
+    const pipes = this.options.output ? takePipes(child) : null;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', (error: NodeJS.ErrnoException) => reject(launchError(request, error.code ?? error.message, error)));
+      });
+    } catch (error) {
+      if (pipes) Object.values(pipes).forEach((handle) => handle?.close());
+      throw error;
+    }
     const pid = child.pid!;
     const exited = this.watch(child);
-    const listeners: ((stream: OutputStream, chunk: Buffer) => void)[] = [];
-    child.stdout!.on('data', (chunk: Buffer) => listeners.forEach((l) => l('stdout', chunk)));
-    child.stderr!.on('data', (chunk: Buffer) => listeners.forEach((l) => l('stderr', chunk)));
+    if (pipes) {
+      try {
+        this.options.output!.attach(request.name, request.logs ?? [{ path: null, streams: ['stdout', 'stderr'], dateFormat: null }], pipes);
+      } catch (error) {
+        Object.values(pipes).forEach((handle) => handle?.close());
+        throw error;
+      }
+    }
     const readyListeners: (() => void)[] = [];
     const channel = request.readyChannel ? (child.stdio[READY_CHANNEL_FD] as Socket | null) : null;
     if (channel) readReadyMessages(channel, () => readyListeners.forEach((l) => l()));
@@ -101,7 +117,6 @@ export class NodeProcessLauncher implements IProcessLauncher {
       pgid: pid,
       startTime: this.processes.inspect(pid)?.startTime ?? null,
       exited,
-      onOutput: (listener) => listeners.push(listener),
       onReady: (listener) => readyListeners.push(listener),
     };
   }
@@ -253,6 +268,30 @@ export class NodeProcessLauncher implements IProcessLauncher {
     if (this.options.owner) env[OWNER_VARIABLE] = formatMarker({ ...this.options.owner, name: request.name });
     return env;
   }
+}
+
+/** A libuv pipe handle (Node's internal `_handle` of a child's stdio socket). */
+interface PipeHandle {
+  readStop(): number;
+  close(): void;
+}
+
+/**
+ * Takes the child's stdout/stderr pipe handles from Node's sockets and stops their reading
+ * (started when the sockets were made, but no byte is read before the event loop turns),
+ * so they can be handed to the log writer with no byte read here.
+ */
+function takePipes(child: ChildProcess): Record<LogStreamName, PipeHandle | null> {
+  const take = (socket: unknown): PipeHandle | null => {
+    const holder = socket as { _handle: PipeHandle | null; destroy(): void } | null;
+    const handle = holder?._handle ?? null;
+    if (!holder || !handle) return null;
+    handle.readStop();
+    holder._handle = null;
+    holder.destroy();
+    return handle;
+  };
+  return { stdout: take(child.stdout), stderr: take(child.stderr) };
 }
 
 function launchError(request: LaunchRequest, code: string, cause?: Error): LaunchError {

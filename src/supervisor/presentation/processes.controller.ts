@@ -83,8 +83,8 @@ export class ProcessesController {
 
   /** At most the ring's bytes per process (256 KiB); `truncated` says some lines were cut in memory. */
   @Get(':name/logs')
-  logs(@Param('name', ProcessNamePipe) name: string, @Query('lines', LinesPipe) lines: number) {
-    const kept = this.manager.tail(name, lines);
+  async logs(@Param('name', ProcessNamePipe) name: string, @Query('lines', LinesPipe) lines: number) {
+    const kept = await this.manager.tail(name, lines);
     return { name, lines: kept, truncated: kept.some((line) => TRUNCATED_LINE.test(line)) };
   }
 

@@ -1,33 +1,35 @@
 import type { OutputStream } from './process-launcher.port.js';
 
-/** Longest line (UTF-8 bytes, time and stream included) kept in memory for `tail`; longer ones are cut. */
+/** Longest line text (UTF-8 bytes) kept in memory for `tail` and the stream; longer ones are cut (the files keep them whole). */
 export const MAX_TAIL_LINE_BYTES = 8 * 1024;
 /** What ends a line cut to MAX_TAIL_LINE_BYTES (the file keeps it whole). */
 export const truncationMarker = (originalBytes: number): string => ` …[truncated: ${originalBytes} bytes]`;
 /** Matches a line that ends in the truncation marker. */
 export const TRUNCATED_LINE = / …\[truncated: \d+ bytes\]$/;
 
-/** One line of a process's output, as the live log stream sends it. */
+/** One line of a child's output. */
 export interface LogLine {
-  /** Counts this name's lines from 1 since the backend started; a resumed stream asks for the ones after it. */
+  /** Counts the lines of one process name from 1 since the backend started, in the order their newlines arrived. */
   readonly seq: number;
-  /** ISO time the backend read the line. */
+  /** When the line was read from the child's pipe (ISO). */
   readonly time: string;
   readonly stream: OutputStream;
   readonly text: string;
 }
 
-/** Where children's stdout/stderr go: a rotated file per process plus the last lines in memory. */
+/**
+ * Children's stdout/stderr: files per process (rotated by size) written outside the backend,
+ * and the last lines in memory. The bytes never cross the backend's event loop.
+ */
 export interface IOutputStore {
-  append(name: string, stream: OutputStream, chunk: Buffer): void;
-  /** The last `lines` lines (at most the ring's lines and bytes), oldest first. */
-  tail(name: string, lines: number): string[];
-  /** The `seq` of the newest line of `name` (0: none yet). */
+  /** The last `lines` lines (at most the memory's lines and bytes), oldest first, as `<ISO time> <stream> <text>`. */
+  tail(name: string, lines: number): Promise<string[]>;
+  /** The `seq` of the newest line of `name` (0: none yet), as last reported by the writer (at most ~100 ms old). */
   lastSeq(name: string): number;
   /**
-   * Calls `onLine` for each line after `afterSeq` still held in memory (at once, oldest first),
-   * then for every new line, until the returned function is called. A first line whose seq
-   * is past `afterSeq + 1` means the ones between were dropped from memory.
+   * Calls `onLine` for each line of `name` with seq > `afterSeq` still in memory, then for
+   * each new one. A jump in seq is a gap (lines dropped for a follower too slow, or gone
+   * from memory). Returns the unsubscribe.
    */
   follow(name: string, afterSeq: number, onLine: (line: LogLine) => void): () => void;
   close(): Promise<void>;

@@ -1,3 +1,5 @@
+import type { LogStreamName, LogTarget } from '../../domain/log-files.js';
+
 export interface LaunchRequest {
   readonly name: string;
   readonly command: string;
@@ -7,6 +9,8 @@ export interface LaunchRequest {
   readonly env: Readonly<Record<string, string>>;
   /** Open a Node IPC channel to the child (PM2 `wait_ready`), whose `process.send('ready')` `onReady` reports. */
   readonly readyChannel?: boolean;
+  /** The files its output goes to (see logTargets); default: `<name>.log` with both streams. */
+  readonly logs?: readonly LogTarget[];
 }
 
 export interface ChildExit {
@@ -14,7 +18,7 @@ export interface ChildExit {
   readonly signal: string | null;
 }
 
-export type OutputStream = 'stdout' | 'stderr';
+export type OutputStream = LogStreamName;
 
 /** A spawned child, leader of its own process group (pgid === pid). */
 export interface ChildHandle {
@@ -27,7 +31,6 @@ export interface ChildHandle {
    * adapter's own helpers in the group (the lifeline watcher) are gone too.
    */
   readonly exited: Promise<ChildExit>;
-  onOutput(listener: (stream: OutputStream, chunk: Buffer) => void): void;
   /** Called once when a child launched with `readyChannel` sends 'ready'. */
   onReady(listener: () => void): void;
 }

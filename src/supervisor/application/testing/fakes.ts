@@ -104,14 +104,6 @@ export class FakeChild implements ChildHandle {
     if (!this.ignored.has(signal)) this.exit(null, signal);
   }
 
-  onOutput(listener: (stream: OutputStream, chunk: Buffer) => void): void {
-    this.listeners.push(listener);
-  }
-
-  write(stream: OutputStream, text: string): void {
-    for (const listener of this.listeners) listener(stream, Buffer.from(text));
-  }
-
   private readonly readyListeners: (() => void)[] = [];
 
   onReady(listener: () => void): void {
@@ -233,16 +225,23 @@ export class FakeProbe implements IReadinessProbe {
   }
 }
 
-/** Keeps appended output as text per process. */
+/** Output written by a test, as text per process; follow delivers what is written later. */
 export class InMemoryOutputStore implements IOutputStore {
   readonly chunks: { name: string; stream: OutputStream; text: string }[] = [];
   closed = false;
+  private readonly followers: { name: string; onLine: (line: LogLine) => void }[] = [];
+  private readonly lines: { name: string; line: LogLine }[] = [];
 
-  append(name: string, stream: OutputStream, chunk: Buffer): void {
-    this.chunks.push({ name, stream, text: chunk.toString('utf8') });
+  write(name: string, stream: OutputStream, text: string): void {
+    this.chunks.push({ name, stream, text });
+    for (const part of text.split('\n').slice(0, -1)) {
+      const line: LogLine = { seq: this.lastSeq(name) + 1, time: new Date(0).toISOString(), stream, text: part };
+      this.lines.push({ name, line });
+      for (const f of this.followers) if (f.name === name) f.onLine(line);
+    }
   }
 
-  tail(name: string, lines: number): string[] {
+  async tail(name: string, lines: number): Promise<string[]> {
     const all = this.chunks
       .filter((c) => c.name === name)
       .map((c) => c.text)
@@ -253,15 +252,15 @@ export class InMemoryOutputStore implements IOutputStore {
   }
 
   lastSeq(name: string): number {
-    return this.tail(name, Number.MAX_SAFE_INTEGER).length;
+    return this.lines.filter((l) => l.name === name).length;
   }
 
-  /** Replays the lines after `afterSeq`; live lines are not followed (no test of one class needs them). */
+  /** Replays the lines after `afterSeq`, then delivers what is written later. */
   follow(name: string, afterSeq: number, onLine: (line: LogLine) => void): () => void {
-    this.tail(name, Number.MAX_SAFE_INTEGER)
-      .slice(Math.max(0, afterSeq))
-      .forEach((text, i) => onLine({ seq: afterSeq + i + 1, time: new Date(0).toISOString(), stream: 'stdout', text }));
-    return () => undefined;
+    this.lines.filter((l) => l.name === name && l.line.seq > afterSeq).forEach((l) => onLine(l.line));
+    const entry = { name, onLine };
+    this.followers.push(entry);
+    return () => this.followers.splice(this.followers.indexOf(entry), 1);
   }
 
   async close(): Promise<void> {
