@@ -32,7 +32,12 @@ const toucher = (file: string) =>
   `processes:\n  - name: toucher\n    command: sh\n    args: ["-c", "echo started >> \\"$0\\"; exec sleep 30", "${file}"]\n`;
 
 const tagged = (tag: string) => liveProcesses().filter((p) => p.cmdline.includes(tag)).map((p) => p.pid).sort((a, b) => a - b);
-const childrenOf = (pid: number) => liveProcesses().filter((p) => p.ppid === pid).map((p) => p.pid).sort((a, b) => a - b);
+/** The backend's children: its agents, and the one log writer that owns their output pipes. */
+function childrenOf(pid: number): { agents: number[]; logWriters: number } {
+  const children = liveProcesses().filter((p) => p.ppid === pid);
+  const isWriter = (p: { cmdline: string }) => p.cmdline.includes('log-writer.main.js');
+  return { agents: children.filter((p) => !isWriter(p)).map((p) => p.pid).sort((a, b) => a - b), logWriters: children.filter(isWriter).length };
+}
 
 describe('config reloads and start order', () => {
   describe('when SIGHUPs arrive faster than reloads finish, with the file changing between them', () => {
@@ -73,7 +78,7 @@ describe('config reloads and start order', () => {
       expect(backend.proc.output().match(/SIGHUP: reloading/g)!.length).toBeGreaterThanOrEqual(8);
       expect(listed.map((p) => p.name).sort()).toEqual(['alpha-1', 'alpha-2', 'alpha-3', 'gamma', 'steady']);
       const listedPids = listed.map((p) => p.pid!).sort((a, b) => a - b);
-      expect(childrenOf(backend.proc.pid)).toEqual(listedPids);
+      expect(childrenOf(backend.proc.pid)).toEqual({ agents: listedPids, logWriters: 1 });
       expect(tagged(tag)).toEqual(listedPids);
       for (const p of listed.filter((p) => p.name !== 'steady')) {
         expect(readFileSync(`/proc/${p.pid}/cmdline`, 'utf8')).toContain('\0B\0');

@@ -21,6 +21,7 @@ import { CompilerWatch } from './compiler-watch.js';
 import { DevAppRunner, type AppExit, type AppProcess } from './dev-app-runner.js';
 import { HostProjectError } from './host-project/host-project.errors.js';
 import { projectDirectory, resolveHostProject, type HostProject } from './host-project/host-project.js';
+import { copyNestAssets } from './host-project/nest-assets.js';
 import { RestartBackoff } from './restart-backoff.js';
 import type { SourceWatch } from './source-watch.js';
 import type { CompileResult } from './swc-compiler.js';
@@ -203,9 +204,21 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
   );
   // The watch is ready before the first build is run: a save during that build is not missed.
   const [, first] = await Promise.all([sources.start(), swc.compile(project.layout.sources)]);
+  copyAssets(project);
   built(first, 'all sources');
   // Only now: tsc's first full check takes seconds of CPU that the first build and the app's
   // start would otherwise share with it.
   if (building()) compiler.start();
   return 'running';
+}
+
+/** nest-cli.json's assets, copied once at start as `nest build` would (SWC copies nothing). */
+function copyAssets(project: HostProject): void {
+  if (project.assets.entries.length === 0) return;
+  try {
+    const copied = copyNestAssets(project.dir, project.assets.sourceRoot, project.outDir, project.assets.entries);
+    log(`Copied ${copied.length} asset file(s) named by nest-cli.json's compilerOptions.assets (copied at start; restart the session after changing them).`);
+  } catch (error) {
+    log(`Copying the assets named by nest-cli.json failed: ${(error as Error).message}`, 'error');
+  }
 }

@@ -50,8 +50,7 @@ function optional<T>(refs: ModuleRef, token: unknown): T | null {
         // The history module is not global: looked up at scrape time, when every module exists.
         let recorder: EventRecorder | null | undefined;
         return new PrometheusMetrics({
-          // Same depth from the package root as src/cli/ and dist/cli/.
-          version: packageVersion(new URL('../../package.json', import.meta.url)),
+          version: versionOrUnknown(),
           instanceId,
           lockHeld: () => {
             const shared = lockManager?.status?.();
@@ -73,5 +72,15 @@ export class MetricsModule implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.metrics.close();
+  }
+}
+
+/** A label is no reason to refuse to start: a copied or stripped package.json gives "unknown". */
+function versionOrUnknown(): string {
+  try {
+    // Same depth from the package root as src/cli/ and dist/cli/.
+    return packageVersion(new URL('../../package.json', import.meta.url));
+  } catch {
+    return 'unknown';
   }
 }

@@ -160,15 +160,30 @@ describe('resolveHostProject', () => {
   });
 
   describe('when nest-cli.json lists assets or compiler plugins', () => {
-    it('says that plain tsc neither copies nor applies them', () => {
-      write('nest-cli.json', { compilerOptions: { assets: ['**/*.graphql'], plugins: ['@nestjs/swagger'], watchAssets: true } });
+    it('reads the assets to copy, and says the plugins are not applied', () => {
+      write('nest-cli.json', {
+        compilerOptions: { assets: ['**/*.graphql', { include: 'views/*', exclude: 'views/x.*', outDir: 'public' }], plugins: ['@nestjs/swagger'], watchAssets: true },
+      });
       write('src/main.ts', 'export {};\n');
       write('tsconfig.json', options());
 
-      expect(resolve().notes).toEqual([
-        expect.stringContaining('sets compilerOptions.assets, which only the Nest CLI applies'),
-        expect.stringContaining('sets compilerOptions.plugins, which only the Nest CLI applies'),
-      ]);
+      const project = resolve();
+      expect(project.notes).toEqual([expect.stringContaining('sets compilerOptions.plugins, which only the Nest CLI applies')]);
+      expect(project.assets).toEqual({
+        sourceRoot: 'src',
+        entries: [
+          { include: '**/*.graphql', exclude: null, outDir: null },
+          { include: 'views/*', exclude: 'views/x.*', outDir: 'public' },
+        ],
+      });
+    });
+
+    it('an asset entry of the wrong type is named', () => {
+      write('nest-cli.json', { compilerOptions: { assets: [42] } });
+      write('src/main.ts', 'export {};\n');
+      write('tsconfig.json', options());
+
+      expect(() => resolve()).toThrow('"compilerOptions.assets[0]" must be a glob or an object with "include", got 42');
     });
   });
 

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { HostProjectError } from './host-project.errors.js';
 import { loadHostTypeScript, type HostTypeScript } from './host-typescript.js';
+import type { NestAsset } from './nest-assets.js';
 import { readNestCliConfig } from './nest-cli-config.js';
 import { readTsconfigLayout, type TsconfigLayout } from './tsconfig-layout.js';
 
@@ -21,8 +22,10 @@ export interface HostProject {
   readonly layout: TsconfigLayout;
   /** Reads the tsconfig again (a file was added): the layout as it is now. */
   readonly reread: () => TsconfigLayout;
-  /** Things worth saying at start (a builder, assets or plugins procguard dev does not use). */
+  /** Things worth saying at start (a builder or plugins procguard dev does not use). */
   readonly notes: readonly string[];
+  /** nest-cli.json's `compilerOptions.assets`, with the sourceRoot they are relative to. */
+  readonly assets: { readonly sourceRoot: string; readonly entries: readonly NestAsset[] };
 }
 
 /** Extensions an entry file may have, in the order tried. */
@@ -53,10 +56,21 @@ export function resolveHostProject(projectDir: string, loadTypeScript: (dir: str
   const notes = [
     ...(nest.otherBuilder && nest.otherBuilder !== 'swc' ? [`${nest.file} names the ${nest.otherBuilder} builder; procguard dev compiles with SWC (${tsconfigPath}), tsc checking types beside it.`] : []),
     ...nest.cliOnlyFeatures.map(
-      (field) => `${nest.file} sets compilerOptions.${field}, which only the Nest CLI applies: procguard dev compiles with SWC and tsc, without them.`,
+      (field) => `${nest.file} sets compilerOptions.${field}, which only the Nest CLI applies: procguard dev compiles with SWC and tsc, without it.`,
     ),
   ];
-  return { dir, tsconfigPath, outDir: layout.outDir, entrySource, builtEntry, tscPath, notes, layout, reread: () => readTsconfigLayout(ts, tsconfigPath) };
+  return {
+    dir,
+    tsconfigPath,
+    outDir: layout.outDir,
+    entrySource,
+    builtEntry,
+    tscPath,
+    notes,
+    layout,
+    reread: () => readTsconfigLayout(ts, tsconfigPath),
+    assets: { sourceRoot: nest.sourceRoot, entries: nest.assets },
+  };
 }
 
 /**

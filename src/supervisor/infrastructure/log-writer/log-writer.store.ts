@@ -121,7 +121,9 @@ export class LogWriterStore implements IOutputStore, OutputSink {
     set.add(entry);
     // One follow per name in the writer, from the earliest a follower asks for; each gets what is after its own seq.
     // After the newest seq known here means "from now": the writer's own newest decides (this one may lag by SEQ_REPORT_MS).
-    const fromNow = entry.after >= this.lastSeq(name);
+    // 0 is "all that is held", never "from now": before the writer's first report lastSeq is 0
+    // although it may hold lines already (a process that printed in the last SEQ_REPORT_MS).
+    const fromNow = entry.after > 0 && entry.after >= this.lastSeq(name);
     const after = Math.min(...[...set].map((e) => e.after));
     if (first) this.sendToWriter({ t: 'follow', name, after: fromNow ? -1 : after });
     else if (!fromNow && entry.after === after) this.sendToWriter({ t: 'follow', name, after });
