@@ -309,9 +309,18 @@ export class ProcessManager {
    * Follows a declared process's output after `afterSeq`. A seq past the newest line (a client
    * resuming with an id from an earlier backend run) means "from now", or it would hide new lines.
    */
-  followOutput(name: string, from: { afterSeq: number }, onLine: (line: LogLine) => void): () => void {
+  followOutput(name: string, from: number | 'now', onLine: (line: LogLine) => void): () => void {
     this.get(name);
-    return this.output.follow(name, Math.min(from.afterSeq, this.output.lastSeq(name)), onLine);
+    return this.output.follow(name, this.resumePoint(name, from), onLine);
+  }
+
+  /**
+   * Where a follow starts: a seq past the newest line (a client resuming with an id from an
+   * earlier backend run) means "from now", or it would hide new lines. Every seq a client was
+   * sent is at most lastSeq, which counts delivered lines too.
+   */
+  resumePoint(name: string, from: number | 'now'): number | 'now' {
+    return from === 'now' || from > this.output.lastSeq(name) ? 'now' : from;
   }
 
   /**

@@ -9,8 +9,8 @@ export interface LogStreamOptions {
   readonly slowClientTimeoutMs: number;
 }
 
-/** Follows one process's output from after a seq; the returned function unsubscribes. */
-export type FollowOutput = (afterSeq: number, onLine: (line: LogLine) => void) => () => void;
+/** Follows one process's output from after a seq (or from now); the returned function unsubscribes. */
+export type FollowOutput = (from: number | 'now', onLine: (line: LogLine) => void) => () => void;
 
 /**
  * One `/api/processes/:name/logs/stream` client. Lines are never queued for it: when its
@@ -19,7 +19,8 @@ export type FollowOutput = (afterSeq: number, onLine: (line: LogLine) => void) =
  * reported as a `gap`. A client that reads nothing for `slowClientTimeoutMs` is dropped.
  */
 export class LogStream {
-  private cursor = 0;
+  /** Seq of the last line sent; null: none yet on a stream opened "from now" (no gap to report). */
+  private cursor: number | null = null;
   private unsubscribe: (() => void) | null = null;
   private paused = false;
   private closed = false;
@@ -34,8 +35,8 @@ export class LogStream {
     res.on('close', () => this.finish('closed'));
   }
 
-  /** Writes the headers, then sends every line after `afterSeq` the store holds, then live lines. */
-  start(afterSeq: number): void {
+  /** Writes the headers, then sends every line after `from` the store holds (none for 'now'), then live lines. */
+  start(from: number | 'now'): void {
     this.res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -46,7 +47,7 @@ export class LogStream {
     this.heartbeat = setInterval(() => {
       if (this.res.writableLength === 0) this.res.write(': heartbeat\n\n');
     }, this.options.heartbeatMs);
-    this.cursor = afterSeq;
+    this.cursor = from === 'now' ? null : from;
     this.subscribe();
   }
 
@@ -65,14 +66,14 @@ export class LogStream {
   private subscribe(): void {
     this.paused = false;
     // The store replays held lines inside follow(), before it returns the unsubscribe function.
-    const unsubscribe = this.follow(this.cursor, (line) => this.send(line));
+    const unsubscribe = this.follow(this.cursor ?? 'now', (line) => this.send(line));
     if (this.paused || this.closed) unsubscribe();
     else this.unsubscribe = unsubscribe;
   }
 
   private send(line: LogLine): void {
-    if (this.closed || this.paused || line.seq <= this.cursor) return;
-    const missed = line.seq - this.cursor - 1;
+    if (this.closed || this.paused || (this.cursor !== null && line.seq <= this.cursor)) return;
+    const missed = this.cursor === null ? 0 : line.seq - this.cursor - 1;
     if (missed > 0) this.res.write(`event: gap\ndata: ${JSON.stringify({ missed })}\n\n`);
     this.cursor = line.seq;
     this.res.write(`id: ${line.seq}\nevent: log\ndata: ${JSON.stringify(line)}\n\n`);

@@ -111,7 +111,7 @@ export class ProcessesController {
     this.manager.status(name);
     const stream = new LogStream(
       takeOverResponse(reply),
-      (afterSeq, onLine) => this.manager.followOutput(name, { afterSeq }, onLine),
+      (from, onLine) => this.manager.followOutput(name, from, onLine),
       {
         heartbeatMs: this.settings.SSE_HEARTBEAT_MS,
         maxBufferedBytes: LOG_STREAM_MAX_BUFFERED_BYTES,
@@ -128,7 +128,8 @@ export class ProcessesController {
         );
       }
     });
-    stream.start(resumeAfter ?? this.manager.outputStart(name, lines));
+    const from = resumeAfter !== null ? this.manager.resumePoint(name, resumeAfter) : lines > 0 ? this.manager.outputStart(name, lines) : 'now';
+    stream.start(from);
   }
 
   @Post(':name/start')

@@ -27,10 +27,11 @@ export interface IOutputStore {
   /** The `seq` of the newest line of `name` (0: none yet), as last reported by the writer (at most ~100 ms old). */
   lastSeq(name: string): number;
   /**
-   * Calls `onLine` for each line of `name` with seq > `afterSeq` still in memory, then for
-   * each new one. A jump in seq is a gap (lines dropped for a follower too slow, or gone
+   * Calls `onLine` for each line of `name` with seq > `from` still in memory, then for
+   * each new one; `'now'`: only lines printed from now on (lastSeq may lag, so "after lastSeq"
+   * is not the same). A jump in seq is a gap (lines dropped for a follower too slow, or gone
    * from memory). Returns the unsubscribe.
    */
-  follow(name: string, afterSeq: number, onLine: (line: LogLine) => void): () => void;
+  follow(name: string, from: number | 'now', onLine: (line: LogLine) => void): () => void;
   close(): Promise<void>;
 }

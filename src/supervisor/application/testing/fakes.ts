@@ -256,8 +256,8 @@ export class InMemoryOutputStore implements IOutputStore {
   }
 
   /** Replays the lines after `afterSeq`, then delivers what is written later. */
-  follow(name: string, afterSeq: number, onLine: (line: LogLine) => void): () => void {
-    this.lines.filter((l) => l.name === name && l.line.seq > afterSeq).forEach((l) => onLine(l.line));
+  follow(name: string, from: number | 'now', onLine: (line: LogLine) => void): () => void {
+    if (from !== 'now') this.lines.filter((l) => l.name === name && l.line.seq > from).forEach((l) => onLine(l.line));
     const entry = { name, onLine };
     this.followers.push(entry);
     return () => this.followers.splice(this.followers.indexOf(entry), 1);

@@ -110,8 +110,9 @@ export class LogWriterStore implements IOutputStore, OutputSink {
     return this.seqs.get(name) ?? 0;
   }
 
-  follow(name: string, afterSeq: number, onLine: (line: LogLine) => void): () => void {
-    const entry = { after: Math.max(0, Math.floor(afterSeq) || 0), onLine };
+  follow(name: string, from: number | 'now', onLine: (line: LogLine) => void): () => void {
+    const fromNow = from === 'now';
+    const entry = { after: fromNow ? this.lastSeq(name) : Math.max(0, Math.floor(from) || 0), onLine };
     let set = this.followers.get(name);
     const first = !set;
     if (!set) {
@@ -120,10 +121,8 @@ export class LogWriterStore implements IOutputStore, OutputSink {
     }
     set.add(entry);
     // One follow per name in the writer, from the earliest a follower asks for; each gets what is after its own seq.
-    // After the newest seq known here means "from now": the writer's own newest decides (this one may lag by SEQ_REPORT_MS).
-    // 0 is "all that is held", never "from now": before the writer's first report lastSeq is 0
-    // although it may hold lines already (a process that printed in the last SEQ_REPORT_MS).
-    const fromNow = entry.after > 0 && entry.after >= this.lastSeq(name);
+    // "From now" is the writer's own newest seq: the one known here may lag by SEQ_REPORT_MS, so a
+    // number (a resume, a backlog) is always taken as it is, or lines after it would be skipped.
     const after = Math.min(...[...set].map((e) => e.after));
     if (first) this.sendToWriter({ t: 'follow', name, after: fromNow ? -1 : after });
     else if (!fromNow && entry.after === after) this.sendToWriter({ t: 'follow', name, after });
