@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { clientWritable, type Writable } from './client-writable.js';
 import { sseEventType, type StoredEvent } from '../domain/stored-event.js';
 
 /** Where a stream reads stored events from (the EventRecorder). */
@@ -16,7 +17,6 @@ export interface EventStreamOptions {
   readonly pageSize: number;
 }
 
-type Writable = 'drained' | 'closed' | 'timeout';
 
 /** `dropped`: the client stayed full past `slowClientTimeoutMs`. */
 export type StreamEnd = 'closed' | 'dropped';
@@ -130,23 +130,8 @@ export class EventStream {
     this.res.write(`${event.id ? `id: ${event.id}\n` : ''}event: ${sseEventType(event)}\ndata: ${JSON.stringify(event)}\n\n`);
   }
 
-  /** Resolves when the client has read what is buffered, when the stream closes, or on timeout. */
   private writable(): Promise<Writable> {
-    return new Promise((resolve) => {
-      const socket = this.res.socket;
-      if (!socket || this.closed) return resolve('closed');
-      const done = (outcome: Writable) => {
-        clearTimeout(timer);
-        socket.off('drain', onDrain);
-        this.res.off('close', onClose);
-        resolve(outcome);
-      };
-      const onDrain = () => done('drained');
-      const onClose = () => done('closed');
-      const timer = setTimeout(() => done('timeout'), this.options.slowClientTimeoutMs);
-      socket.on('drain', onDrain);
-      this.res.on('close', onClose);
-    });
+    return clientWritable(this.res, this.closed, this.options.slowClientTimeoutMs);
   }
 
   /** A client that stays full is cut; it may reconnect with the last id it received. */

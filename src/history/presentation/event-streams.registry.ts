@@ -1,21 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { OpenStreams } from './open-streams.js';
 
-/** Open SSE streams, so shutdown can end them before the HTTP drain waits on them. */
+/** Open `/api/events` streams, so shutdown can end them before the HTTP drain waits on them. */
 @Injectable()
-export class EventStreamsRegistry {
-  private readonly open = new Set<() => void>();
-
-  add(close: () => void): () => void {
-    this.open.add(close);
-    return () => this.open.delete(close);
-  }
-
-  get size(): number {
-    return this.open.size;
-  }
-
-  closeAll(): void {
-    for (const close of [...this.open]) close();
-    this.open.clear();
-  }
-}
+export class EventStreamsRegistry extends OpenStreams {}

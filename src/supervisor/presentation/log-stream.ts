@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { clientWritable, type Writable } from '../../history/presentation/client-writable.js';
 import type { LogLine } from '../application/ports/output-store.port.js';
 
 export interface LogStreamOptions {
@@ -90,23 +91,8 @@ export class LogStream {
     });
   }
 
-  /** Resolves when the client has read what is buffered, when the stream closes, or on timeout. */
-  private writable(): Promise<'drained' | 'closed' | 'timeout'> {
-    return new Promise((resolve) => {
-      const socket = this.res.socket;
-      if (!socket || this.closed) return resolve('closed');
-      const done = (outcome: 'drained' | 'closed' | 'timeout') => {
-        clearTimeout(timer);
-        socket.off('drain', onDrain);
-        this.res.off('close', onClose);
-        resolve(outcome);
-      };
-      const onDrain = () => done('drained');
-      const onClose = () => done('closed');
-      const timer = setTimeout(() => done('timeout'), this.options.slowClientTimeoutMs);
-      socket.on('drain', onDrain);
-      this.res.on('close', onClose);
-    });
+  private writable(): Promise<Writable> {
+    return clientWritable(this.res, this.closed, this.options.slowClientTimeoutMs);
   }
 
   private drop(): void {
