@@ -15,7 +15,7 @@ import { errorRow, renderTable, type Row } from './lib/table.js';
 import { errorMessage, removeTempDirs } from './lib/util.js';
 import { benchLock } from './scenarios/lock.js';
 import { benchShutdown } from './scenarios/shutdown.js';
-import { benchBareStart, benchColdStart, benchDuplicate, benchNodeNoop, benchRecovery } from './scenarios/startup.js';
+import { benchBareStart, benchColdStart, benchDuplicate, benchMinimalNestStart, benchNodeNoop, benchRecovery } from './scenarios/startup.js';
 import { benchThroughput } from './scenarios/throughput.js';
 import { benchSupervisor } from './scenarios/supervisor.js';
 import { supervisorRows } from './lib/supervisor-rows.js';
@@ -129,8 +129,11 @@ async function main(): Promise<void> {
     benchBareStart(5),
   );
   await scenario('lock', '1', 'lock acquire+release x2000 (+ bare proper-lockfile)', () => benchLock(2000, 100), lockRows);
+  const minimalNest = await scenario('minimalNestStart', '0', 'baseline: the smallest Nest app on Fastify spawn -> first 200', () =>
+    benchMinimalNestStart(5),
+  );
   const cold = await scenario('coldStart', '2', 'cold start', () => benchColdStart(5), (r) =>
-    coldStartRows(r, noop, bareStart),
+    coldStartRows(r, noop, bareStart, minimalNest),
   );
   const recovery = await scenario('recoveryAfterKill9', '3', 'restart after kill -9', () => benchRecovery(5), (r) => recoveryRows(r, cold));
   await scenario('duplicateRefusal', '4', 'duplicate start refusal', () => benchDuplicate(10), (r) => duplicateRows(r, noop));

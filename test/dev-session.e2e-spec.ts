@@ -26,6 +26,7 @@ function projectCopy(): string {
   const dir = tempDir('procguard-dev-');
   for (const file of ['package.json', 'nest-cli.json', 'tsconfig.json', 'tsconfig.build.json']) cpSync(join(ROOT, file), join(dir, file));
   cpSync(join(ROOT, 'src'), join(dir, 'src'), { recursive: true, filter: (src) => !src.endsWith('.spec.ts') });
+  cpSync(join(ROOT, 'scripts'), join(dir, 'scripts'), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   mkdirSync(join(dir, 'data'));
   return dir;

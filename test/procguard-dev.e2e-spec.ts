@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SPARE_FILE } from '../src/cli/warm-app-launcher.js';
 import {
   cleanup,
   FIXTURES,
@@ -72,6 +73,7 @@ function buildSnapshot(host: string): string[] {
 
 const compilersIn = (host: string) => processesRunning(TSC).filter((p) => p.cwd === host).map((p) => p.pid);
 const appsOf = (host: string) => processesRunning(join(host, 'dist', 'main.js')).map((p) => p.pid);
+const sparesOf = (host: string) => processesRunning(join(host, 'dist', SPARE_FILE)).map((p) => p.pid);
 
 async function hello(port: number): Promise<{ greeting: string; pid: number }> {
   const { status, body } = await getJson(port, '/api/hello');
@@ -124,7 +126,11 @@ describe('procguard dev in a host Nest project', () => {
 
       // Act 2: a save.
       let maxApps = 0;
-      const watchApps = setInterval(() => (maxApps = Math.max(maxApps, appsOf(host).length)), 5);
+      let maxSpares = 0;
+      const watchApps = setInterval(() => {
+        maxApps = Math.max(maxApps, appsOf(host).length);
+        maxSpares = Math.max(maxSpares, sparesOf(host).length);
+      }, 5);
       writeFileSync(join(host, 'src', 'greeting.ts'), "export const GREETING = 'hello after the edit';\n");
       const after = await withOutput(first, waitFor(async () => {
         const answer = await hello(port);
@@ -137,6 +143,9 @@ describe('procguard dev in a host Nest project', () => {
       expect(after.pid).not.toBe(before.pid);
       expect(after.oldAlive).toBe(false);
       expect(maxApps).toBe(1);
+      // The warm start's spare (the next app, its framework loaded, none of the host's code run) is one at most.
+      expect(maxSpares).toBe(1);
+      expect(first.output()).toContain(`Started the app (pid ${after.pid}), its framework preloaded.`);
       expect(readPidFile(join(host, 'data'))).toMatchObject({ pid: session.pid, instanceId: session.instanceId, role: 'dev-session' });
       expect((await getJson(port, '/api/health/ready')).status).toBe(200);
       expect((await getJson(port, '/api/health')).body.pid).toBe(after.pid);

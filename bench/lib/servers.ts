@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor200 } from './http.js';
@@ -76,6 +76,38 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
 export async function startBare(label = 'bare http'): Promise<Running> {
   const port = await freePort();
   const proc = spawnNode(label, ['-e', BARE_SERVER_SOURCE], { PORT: String(port), HOST });
+  return waitReady(proc, port);
+}
+
+/**
+ * The framework's own floor: the smallest Nest app on Fastify (one controller answering the
+ * readiness JSON at /api/health/ready, no logger), as ESM like procguard's dist. Written under
+ * .bench/ in the repository so that it resolves the same node_modules.
+ */
+const MINIMAL_NEST_SOURCE = `import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Controller, Get, Module } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+const checks = { lifecycle: { state: 'running', status: 'up' }, database: { schemaVersion: 1, journalMode: 'wal', status: 'up' } };
+class HealthController { ready() { return { status: 'ok', info: checks, error: {}, details: checks }; } }
+Get('ready')(HealthController.prototype, 'ready', Object.getOwnPropertyDescriptor(HealthController.prototype, 'ready'));
+Controller('health')(HealthController);
+class AppModule {}
+Module({ controllers: [HealthController] })(AppModule);
+const app = await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false });
+app.setGlobalPrefix('api');
+app.enableShutdownHooks();
+await app.listen(Number(process.env.PORT), process.env.HOST);
+`;
+
+/** Spawns the minimal Nest app (framework floor) and waits for its first 200 from /api/health/ready. */
+export async function startMinimalNest(label = 'minimal Nest app'): Promise<Running> {
+  const dir = join(ROOT, '.bench');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'minimal-nest.mjs');
+  writeFileSync(file, MINIMAL_NEST_SOURCE);
+  const port = await freePort();
+  const proc = spawnNode(label, [file], { PORT: String(port), HOST });
   return waitReady(proc, port);
 }
 

@@ -1,7 +1,7 @@
 import { waitFor200 } from '../lib/http.js';
 import { median, round } from '../lib/stats.js';
 import { nodeNoopMs, spawnNode } from '../lib/procs.js';
-import { MAIN, procguardEnv, startBare, startProcguard, type Running } from '../lib/servers.js';
+import { MAIN, procguardEnv, startBare, startMinimalNest, startProcguard, type Running } from '../lib/servers.js';
 import { freePort, makeTempDir } from '../lib/util.js';
 
 export interface Runs {
@@ -28,6 +28,17 @@ export async function benchBareStart(reps = 5): Promise<Runs> {
     const bare = await startBare();
     await bare.proc.stop(5000);
     if (i > 0) values.push(bare.readyMs);
+  }
+  return runs(values);
+}
+
+/** The framework's floor: the smallest Nest app on Fastify, spawn -> first 200 (first run discarded). */
+export async function benchMinimalNestStart(reps = 5): Promise<Runs> {
+  const values: number[] = [];
+  for (let i = 0; i <= reps; i++) {
+    const nest = await startMinimalNest();
+    await nest.proc.stop(5000);
+    if (i > 0) values.push(nest.readyMs);
   }
   return runs(values);
 }

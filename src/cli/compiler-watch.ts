@@ -1,9 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { processLog } from '../bootstrap/logging/process-log.js';
 import { parseCompileStatus, type CompileStatus } from './compile-status.js';
 import { signalChild, spawnTied, waitForExit } from './tied-child.js';
 
+/**
+ * tsc's niceness: the type check is background work, and its first full check (seconds of
+ * CPU) would otherwise share the cores with the app starting and with the next build.
+ */
+const TYPE_CHECK_NICENESS = 10;
 /** How long tsc gets to exit after SIGTERM before its group is killed. */
 const STOP_TIMEOUT_MS = 2000;
 
@@ -41,6 +47,11 @@ export class CompilerWatch {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child = child;
+    try {
+      if (child.pid !== undefined) setPriority(child.pid, TYPE_CHECK_NICENESS);
+    } catch {
+      // Exited already, or not permitted: it then checks at the session's priority.
+    }
     createInterface({ input: child.stdout! }).on('line', (line) => {
       // As tsc prints it for a person; in JSON one line each, so every line of the session parses.
       if (processLog.format === 'json') processLog.write('log', line, 'tsc');

@@ -18,7 +18,7 @@ import { processLog } from '../bootstrap/logging/process-log.js';
 import { dropOutputToALostTerminal } from '../bootstrap/terminal-output.js';
 import type { CommandOutcome } from './commands/cli-command.js';
 import { CompilerWatch } from './compiler-watch.js';
-import { DevAppRunner, type AppExit, type AppProcess } from './dev-app-runner.js';
+import { DevAppRunner } from './dev-app-runner.js';
 import { HostProjectError } from './host-project/host-project.errors.js';
 import { projectDirectory, resolveHostProject, type HostProject } from './host-project/host-project.js';
 import { copyNestAssets } from './host-project/nest-assets.js';
@@ -26,35 +26,13 @@ import { RestartBackoff } from './restart-backoff.js';
 import type { SourceWatch } from './source-watch.js';
 import type { CompileResult } from './swc-compiler.js';
 import type { TsconfigLayout } from './host-project/tsconfig-layout.js';
-import { signalChild, spawnTied } from './tied-child.js';
+import { WarmAppLauncher } from './warm-app-launcher.js';
 
 /** The session's lines: the same logger and format as the app's, named `procguard dev`. */
 const log = (message: string, severity: 'log' | 'warn' | 'error' = 'log', fields?: Record<string, unknown>) =>
   processLog.write(severity, message, undefined, fields);
 /** Time an app gets beyond its own shutdown deadline before its group is killed. */
 const GRACE_BEYOND_APP_DEADLINE_MS = 2000;
-
-function launchApp(project: HostProject, sessionId: string): AppProcess {
-  const child = spawnTied(process.execPath, [project.builtEntry], {
-    cwd: project.dir,
-    stdio: 'inherit',
-    env: { ...process.env, [DEV_SESSION_ENV]: sessionId },
-  });
-  const exited = new Promise<AppExit>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', (error) => {
-      log(`Could not start the app: ${error.message}`, 'error');
-      resolve({ code: EXIT.failure, signal: null });
-    });
-  });
-  log(`Started the app (pid ${child.pid}).`, 'log', { app: { pid: child.pid } });
-  return {
-    pid: child.pid ?? 0,
-    exited,
-    signal: (signal) => signalChild(child, signal),
-    killGroup: () => signalChild(child, 'SIGKILL', true),
-  };
-}
 
 /** The tsconfig read again after a file was added; if it cannot be read now, the layout before (said once per save). */
 function layoutOrKeep(project: HostProject, before: TsconfigLayout): TsconfigLayout {
@@ -110,17 +88,19 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
   let compiler: CompilerWatch | null = null;
   let sources: SourceWatch | null = null;
   let runner: DevAppRunner | null = null;
+  let warm: WarmAppLauncher | null = null;
   // Listening from here on: a signal while the layout is read (below) waits for this
   // handler instead of killing the session with the lock held.
   shutdown = new ShutdownOnSignal({
     timeoutMs: stopTimeoutMs + 2 * GRACE_BEYOND_APP_DEADLINE_MS,
     graceful: async () => {
-      await Promise.all([compiler?.stop(), sources?.stop(), runner?.stop()]);
+      await Promise.all([compiler?.stop(), sources?.stop(), runner?.stop(), warm?.stop()]);
       await held.lockManager.releaseLock();
       return exitCode;
     },
     forceRelease: async () => {
       compiler?.kill();
+      warm?.kill();
       void sources?.stop();
       await runner?.forceStop();
       held.lockManager.releaseLockSync();
@@ -137,8 +117,22 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
   // TypeScript takes most of a second, which a refused duplicate need not pay.
   const project = layoutOrExit(() => resolveHostProject(dir), held);
   for (const note of project.notes) log(note);
+  const launcher = new WarmAppLauncher({
+    dir: project.dir,
+    outDir: project.outDir,
+    builtEntry: project.builtEntry,
+    env: { ...process.env, [DEV_SESSION_ENV]: held.lock.instanceId },
+    log,
+  });
+  warm = launcher;
+  // The first spare loads the framework while SWC compiles, on the other core.
+  launcher.prepare();
   const apps = new DevAppRunner({
-    launch: () => launchApp(project, held.lock.instanceId),
+    launch: () => {
+      const app = launcher.launch();
+      log(`Started the app (pid ${app.pid})${app.warm ? ', its framework preloaded' : ''}.`, 'log', { app: { pid: app.pid, warm: app.warm } });
+      return app;
+    },
     backoff: new RestartBackoff(),
     stopTimeoutMs,
     repeatWindowMs: REPEAT_WINDOW_MS,

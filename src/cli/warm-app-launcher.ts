@@ -1,0 +1,209 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { EXIT } from '../exit-codes.js';
+import { NodeFileSystem } from '../lifecycle/infrastructure/node-file-system.adapter.js';
+import type { AppExit, AppProcess } from './dev-app-runner.js';
+import { isRunning, signalChild, spawnTied } from './tied-child.js';
+
+/**
+ * What a spare loads ahead: the framework and procguard with its libraries, which a save never
+ * changes and which are most of an app's start. Nothing else of the host's: its own code must
+ * not run before the previous app has exited, and another dependency may act when imported.
+ */
+export const PRELOADED_PACKAGES: readonly string[] = [
+  'reflect-metadata',
+  'rxjs',
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/platform-fastify',
+  '@nestjs/platform-express',
+  '@nestjs/terminus',
+  'procguard',
+  'better-sqlite3',
+  'pino',
+  'yaml',
+  'prom-client',
+  'proper-lockfile',
+];
+
+/** The spare's file name in the host's output directory: resolved from there, a package is the one the app imports. */
+export const SPARE_FILE = '.procguard-dev-spare.mjs';
+
+/**
+ * The spare's program. It imports each package as the app would resolve it (only those found in
+ * a node_modules/, never the host's own package), says `preloaded` on fd 3 and waits there for the entry to run. On
+ * the entry it closes fd 3 (so the app's children cannot inherit it), takes the entry's argv and
+ * title (ps shows the app as a cold start shows it), and imports it; on EOF it exits unused.
+ */
+export function spareProgram(packages: readonly string[]): string {
+  return `// Written by procguard dev (src/cli/warm-app-launcher.ts): the next app process, warmed up.
+import { Socket } from 'node:net';
+import { pathToFileURL } from 'node:url';
+const control = new Socket({ fd: 3, readable: true, writable: true });
+const entry = new Promise((resolve) => {
+  let received = '';
+  control.setEncoding('utf8');
+  control.on('data', (chunk) => { received += chunk; });
+  control.on('end', () => resolve(received.trim()));
+  control.on('error', () => resolve(''));
+});
+for (const name of ${JSON.stringify(packages)}) {
+  let url;
+  try { url = import.meta.resolve(name); } catch { continue; }
+  if (!url.includes('/node_modules/')) continue;
+  try { await import(url); } catch { /* the app reports what it cannot load */ }
+}
+control.write('preloaded\\n');
+const path = await entry;
+control.destroy();
+if (!path) process.exit(0);
+process.argv.splice(1, process.argv.length, path);
+process.title = process.execPath + ' ' + path;
+await import(pathToFileURL(path).href);
+`;
+}
+
+interface Spare {
+  readonly child: ChildProcess;
+  /** Resolves true once the spare has said it loaded the framework, false if it ended first. */
+  readonly preloaded: Promise<boolean>;
+  /** fd 3 of a spare (null for a cold start): the entry is written to it, its end is the go. */
+  readonly control: Duplex | null;
+  readonly exited: Promise<AppExit>;
+}
+
+export interface WarmAppLauncherOptions {
+  readonly dir: string;
+  readonly outDir: string;
+  readonly builtEntry: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly log: (message: string, severity?: 'log' | 'warn' | 'error') => void;
+}
+
+/**
+ * Starts the dev session's app processes warm: one spare process waits beside the running app
+ * with the framework already loaded, and a (re)start hands it the new build's entry, so a
+ * reload pays for the host's own modules only. The spare is spawned as the app is (own group,
+ * tied to the session, same env and directory), runs nothing of the host's before it is handed
+ * the entry, binds nothing and opens no file of the data directory: the session's lock and the
+ * one-app-at-a-time rule stay the runner's. Without a live spare a start is cold.
+ */
+export class WarmAppLauncher {
+  private spare: Spare | null = null;
+  private spareProgram: string | null = null;
+  private closed = false;
+
+  constructor(private readonly options: WarmAppLauncherOptions) {}
+
+  /** Writes the spare's program into the output directory and starts the first spare. */
+  prepare(): void {
+    const path = join(this.options.outDir, SPARE_FILE);
+    try {
+      mkdirSync(this.options.outDir, { recursive: true });
+      new NodeFileSystem().writeAtomic(path, spareProgram(PRELOADED_PACKAGES.filter((name) => name !== this.ownPackageName())));
+      this.spareProgram = path;
+    } catch (error) {
+      this.options.log(`Could not write ${path} (${(error as Error).message}): the app starts cold.`, 'warn');
+      return;
+    }
+    this.spare = this.spawnSpare();
+  }
+
+  /** Starts the app: the spare, handed the entry, or a cold process; then the next spare. */
+  launch(): AppProcess & { readonly warm: boolean } {
+    const spare = this.spare;
+    this.spare = null;
+    let started: Spare;
+    if (spare?.control && isRunning(spare.child)) {
+      spare.control.end(`${this.options.builtEntry}\n`);
+      started = spare;
+      // The next spare once this one has taken the entry (closed fd 3) or ended: one spare at a time.
+      spare.control.once('close', () => this.refill());
+    } else {
+      started = this.spawn([this.options.builtEntry], 'inherit');
+      this.refill();
+    }
+    const { child, exited } = started;
+    return {
+      pid: child.pid ?? 0,
+      warm: started === spare,
+      exited,
+      signal: (signal) => signalChild(child, signal),
+      killGroup: () => signalChild(child, 'SIGKILL', true),
+    };
+  }
+
+  /** The waiting spare, for a test or a log line: its PID, and whether it has loaded the framework (false: none, or it ended). */
+  get waiting(): { readonly pid: number; readonly preloaded: Promise<boolean> } | null {
+    return this.spare ? { pid: this.spare.child.pid ?? 0, preloaded: this.spare.preloaded } : null;
+  }
+
+  /** The session ends: the waiting spare exits unused (EOF on its fd 3), or is killed if it lingers. */
+  async stop(): Promise<void> {
+    this.closed = true;
+    const spare = this.spare;
+    this.spare = null;
+    if (!spare) return;
+    spare.control?.end();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const lingered = await Promise.race([
+      spare.exited.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 2000))),
+    ]);
+    clearTimeout(timer);
+    if (lingered) signalChild(spare.child, 'SIGKILL', true);
+  }
+
+  /** Forced end: the spare's group is killed at once. */
+  kill(): void {
+    this.closed = true;
+    if (this.spare) signalChild(this.spare.child, 'SIGKILL', true);
+    this.spare = null;
+  }
+
+  private refill(): void {
+    if (!this.closed && !this.spare) this.spare = this.spawnSpare();
+  }
+
+  private spawnSpare(): Spare | null {
+    if (!this.spareProgram) return null;
+    return this.spawn([this.spareProgram], 'pipe');
+  }
+
+  private spawn(args: readonly string[], control: 'pipe' | 'inherit'): Spare {
+    const child = spawnTied(process.execPath, args, {
+      cwd: this.options.dir,
+      stdio: control === 'pipe' ? ['inherit', 'inherit', 'inherit', 'pipe'] : 'inherit',
+      env: this.options.env,
+    });
+    const exited = new Promise<AppExit>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', (error) => {
+        this.options.log(`Could not start the app: ${error.message}`, 'error');
+        resolve({ code: EXIT.failure, signal: null });
+      });
+    });
+    const stream = child.stdio[3] as Duplex | null | undefined;
+    // A spare that died meanwhile: writing its entry fails quietly and the exit is reported.
+    stream?.on('error', () => undefined);
+    const preloaded = new Promise<boolean>((resolve) => {
+      if (!stream) return resolve(false);
+      stream.setEncoding('utf8');
+      stream.on('data', (text: string) => text.includes('preloaded') && resolve(true));
+      void exited.then(() => resolve(false));
+    });
+    return { child, control: stream ?? null, preloaded, exited };
+  }
+
+  /** The host's own package name: resolving it from the output directory finds the host's code, never to be preloaded. */
+  private ownPackageName(): string | null {
+    try {
+      const { name } = JSON.parse(readFileSync(join(this.options.dir, 'package.json'), 'utf8')) as { name?: unknown };
+      return typeof name === 'string' ? name : null;
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SPARE_FILE, WarmAppLauncher } from '../src/cli/warm-app-launcher.js';
+import { cleanup, isAlive, ROOT, tempDir, waitFor } from './support/harness.js';
+
+/**
+ * A host project whose built entry leaves a report when it runs (argv, whether fd 3 is open,
+ * whether the framework was loaded before it) and then runs until signalled.
+ */
+function hostProject(name = 'warm-host'): { dir: string; outDir: string; entry: string; report: string } {
+  const dir = tempDir('procguard-warm-');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, type: 'module', exports: { '.': './dist/main.js' } }));
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  const outDir = join(dir, 'dist');
+  mkdirSync(outDir);
+  const entry = join(outDir, 'main.js');
+  const report = join(dir, 'report.json');
+  writeFileSync(
+    entry,
+    `import { fstatSync, readFileSync, writeFileSync } from 'node:fs';
+// reflect-metadata, when loaded, defines Reflect.getMetadata: only a preload can have run it by now.
+const preloaded = typeof Reflect.getMetadata === 'function';
+let fd3 = 'closed';
+try { fstatSync(3); fd3 = 'open'; } catch {}
+const cmdline = readFileSync('/proc/self/cmdline', 'utf8').replace(/\\0+/g, ' ').trim();
+writeFileSync(${JSON.stringify(report)}, JSON.stringify({ argv: process.argv, fd3, cmdline, preloaded }));
+setInterval(() => {}, 1000);
+`,
+  );
+  return { dir, outDir, entry, report };
+}
+
+function launcherFor(host: ReturnType<typeof hostProject>, log: string[] = []): WarmAppLauncher {
+  return new WarmAppLauncher({ dir: host.dir, outDir: host.outDir, builtEntry: host.entry, env: { ...process.env }, log: (message) => log.push(message) });
+}
+
+afterEach(cleanup);
+
+describe('WarmAppLauncher (procguard dev: the next app process, warmed up)', () => {
+  describe('when a spare has preloaded the framework', () => {
+    it('runs none of the host code until launched, then runs the entry as a cold start would (argv, cmdline, no fd 3)', async () => {
+      const host = hostProject();
+      const launcher = launcherFor(host);
+      launcher.prepare();
+      const spare = launcher.waiting!;
+      expect(await spare.preloaded).toBe(true);
+      // Loaded the framework, ran nothing of the host's.
+      expect(existsSync(host.report)).toBe(false);
+
+      const app = launcher.launch();
+
+      expect(app.warm).toBe(true);
+      expect(app.pid).toBe(spare.pid);
+      const report = await waitFor(() => existsSync(host.report) && JSON.parse(readFileSync(host.report, 'utf8')), 'the entry to run', 20000);
+      expect(report.argv).toEqual([process.execPath, host.entry]);
+      expect(report.cmdline).toBe(`${process.execPath} ${host.entry}`);
+      expect(report.fd3).toBe('closed');
+      expect(report.preloaded).toBe(true);
+      // The next spare is spawned once this one has taken the entry: one waits again.
+      const next = await waitFor(() => launcher.waiting, 'the next spare', 20000);
+      expect(next.pid).not.toBe(app.pid);
+      expect(await next.preloaded).toBe(true);
+      app.signal('SIGTERM');
+      expect(await app.exited).toEqual({ code: null, signal: 'SIGTERM' });
+      await launcher.stop();
+    });
+  });
+
+  describe('when the session stops with a spare waiting', () => {
+    it('the spare exits unused and leaves nothing running', async () => {
+      const host = hostProject();
+      const launcher = launcherFor(host);
+      launcher.prepare();
+      const spare = launcher.waiting!;
+      await spare.preloaded;
+
+      await launcher.stop();
+
+      await waitFor(() => !isAlive(spare.pid), 'the spare to exit', 10000);
+      expect(existsSync(host.report)).toBe(false);
+      expect(launcher.waiting).toBeNull();
+    });
+  });
+
+  describe('when the spare died before it was needed', () => {
+    it('starts the app cold instead', async () => {
+      const host = hostProject();
+      const launcher = launcherFor(host);
+      launcher.prepare();
+      const spare = launcher.waiting!;
+      process.kill(spare.pid, 'SIGKILL');
+      await waitFor(() => !isAlive(spare.pid), 'the spare to die', 10000);
+      // Seen by the launcher once its child handle has had the exit.
+      await waitFor(async () => !(await spare.preloaded), 'the launcher to see the spare gone', 10000);
+
+      const app = launcher.launch();
+
+      expect(app.warm).toBe(false);
+      const report = await waitFor(() => existsSync(host.report) && JSON.parse(readFileSync(host.report, 'utf8')), 'the entry to run', 20000);
+      expect(report.argv).toEqual([process.execPath, host.entry]);
+      expect(report.preloaded).toBe(false);
+      app.signal('SIGTERM');
+      await app.exited;
+      await launcher.stop();
+    });
+  });
+
+  describe('when the host is itself a package the list names', () => {
+    it("never preloads the host's own package (its code would run before the previous app exited)", () => {
+      const host = hostProject('procguard');
+      const launcher = launcherFor(host);
+      launcher.prepare();
+      const program = readFileSync(join(host.outDir, SPARE_FILE), 'utf8');
+      launcher.kill();
+      expect(program).toContain('"@nestjs/core"');
+      expect(program).not.toContain('"procguard"');
+    });
+  });
+});
