@@ -14,6 +14,7 @@ import { DATABASE, type IDatabase } from '../persistence/application/database.po
 import type { HttpPlatformName } from './bootstrap-options.js';
 import { loadHttpPlatform } from './http-platform.js';
 import { PinoNestLogger } from './logging/pino-nest-logger.js';
+import { openHealthFrontDoor } from './platforms/health-front-door.js';
 import { processLog } from './logging/process-log.js';
 
 /** The port is taken by a program that is not a procguard for this data directory. */
@@ -77,12 +78,17 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   if (prefix) app.setGlobalPrefix(prefix);
   const healthRoutes = lastDeclaration()?.features.health === true;
   const healthPath = healthRoutes ? `${prefix ? `/${prefix}` : ''}/health` : null;
-  platform.registerHostCheck(app, HostAllowList.fromSettings(settings));
+  const allowList = HostAllowList.fromSettings(settings);
+  platform.registerHostCheck(app, allowList);
   const requests = optional<IHttpRequestObserver>(app, HTTP_REQUEST_OBSERVER);
   if (requests) platform.registerRequestObserver(app, requests);
   if (healthPath) {
+    const snapshot = app.get(HealthSnapshot);
     platform.registerLivenessRoute(app, `${healthPath}/live`);
-    platform.registerHealthRoutes(app, healthPath, app.get(HealthSnapshot));
+    platform.registerHealthRoutes(app, healthPath, snapshot);
+    // GET/HEAD of them answered ahead of the platform's router (before the drainer's listener is
+    // added below); if the server has other listeners already, the platform routes above answer.
+    openHealthFrontDoor(app.getHttpServer(), { path: healthPath, snapshot, allowList, observer: requests });
   }
   const lifecycle = app.get(ApplicationLifecycleService);
   const drainer = new HttpDrainer(app.getHttpServer());
