@@ -33,6 +33,19 @@ describe('GroupKiller.killRemains over the real launcher (real processes, real s
     });
   });
 
+  describe('when the leader is SIGKILLed at once, before its watcher has even reported its PID', () => {
+    it('resolves with the group gone (members still on their way out are waited for, not taken for gone)', async () => {
+      const { launcher, killer } = setup();
+      const child = await launch(launcher, 'exec sleep 3600');
+
+      process.kill(child.pid, 'SIGKILL');
+      await child.exited;
+      await killer.killRemains(child);
+
+      expect(launcher.groupAlive(child.pgid)).toBe(false);
+    });
+  });
+
   describe('when the leader crashed and left a process in its group', () => {
     it('kills what it left before resolving', async () => {
       const { launcher, killer } = setup();

@@ -7,6 +7,9 @@ import { ResourceSampler } from './resource-sampler.js';
 import { FakeGroupUsageReader, FakeLauncher, FakeProbe, InMemoryChildRegistry, instanceOf } from './testing/fakes.js';
 
 const T0 = new Date('2024-01-01T00:00:00.000Z');
+/** Taken before the fake timers: one real turn of the event loop, which no fake timer can fire in. */
+const realSetImmediate = setImmediate;
+const realTurn = () => new Promise((resolve) => realSetImmediate(resolve));
 const TCP_PROBE = { target: { kind: 'tcp', host: '127.0.0.1', port: null }, intervalMs: 100, timeoutMs: 50, failureThreshold: 3, startupGraceMs: 500 } as const;
 
 function setup(fields: Partial<ProcessSpec> = {}) {
@@ -320,6 +323,47 @@ describe('ManagedProcess', () => {
       // Assert
       expect(launcher.signalsTo(1000)).toEqual(['SIGKILL']);
       expect(proc.currentState).toBe('backoff');
+    });
+  });
+
+  describe('when the backoff delay is 0 ms', () => {
+    const immediate = { backoff: { initialDelayMs: 0, factor: 2, maxDelayMs: 1000, resetAfterMs: 60_000 } };
+
+    it('respawns in the queue operation that saw the exit, no timer, once the old group is gone', async () => {
+      // Arrange
+      const { launcher, proc, moves, registry } = setup(immediate);
+      await proc.start();
+      launcher.setGroupAlive(1000, true);
+      const seenAtLaunch: string[] = [];
+      launcher.onLaunch = (child) => seenAtLaunch.push(`launch ${child.pid}: group 1000 alive ${launcher.groupAlive(1000)}`);
+
+      // Act
+      launcher.last.exit(1);
+      await realTurn();
+
+      // Assert
+      expect(seenAtLaunch).toEqual(['launch 1001: group 1000 alive false']);
+      expect(launcher.signalsTo(1000)).toEqual(['SIGKILL']);
+      expect(moves().slice(-3)).toEqual(['running->backoff', 'backoff->starting', 'starting->running']);
+      expect(proc.status()).toMatchObject({ state: 'running', pid: 1001, restarts: 1, nextRestartAt: null });
+      expect(registry.journal).toEqual(['put web 1000', 'remove web 1000', 'put web 1001']);
+    });
+
+    it('still goes through the timer after a launch that threw, so a command that cannot start never loops in microtasks', async () => {
+      // Arrange
+      const { launcher, proc } = setup(immediate);
+      for (let i = 0; i < 3; i++) launcher.failNextLaunch();
+
+      // Act
+      const status = await proc.start();
+      await realTurn();
+      const launchesBeforeTimer = launcher.launchCount;
+      await advance(0);
+
+      // Assert
+      expect(status.state).toBe('backoff');
+      expect(launchesBeforeTimer).toBe(1);
+      expect(launcher.launchCount).toBe(2);
     });
   });
 

@@ -251,7 +251,8 @@ export class ManagedProcess {
         logs: logTargets(instance.spec.logs, instance.index, instance.spec.instances),
       });
     } catch (error) {
-      this.afterExit({ code: null, signal: null }, 0, `could not start: ${(error as Error).message}`, null);
+      // Always through the timer, even at 0 ms: a command that cannot start must not retry in a microtask loop.
+      await this.afterExit({ code: null, signal: null }, 0, `could not start: ${(error as Error).message}`, null, false);
       return;
     }
     this.child = child;
@@ -329,7 +330,7 @@ export class ManagedProcess {
     const exit = await this.killer.stop(child, this.instance.spec.stopSignal, this.instance.spec.killTimeoutMs);
     this.stoppingChild = null;
     this.forget(child);
-    this.afterExit({ ...exit, crashed: true }, this.now() - this.childStartedAt, how, child.pid);
+    await this.afterExit({ ...exit, crashed: true }, this.now() - this.childStartedAt, how, child.pid);
   }
 
   private async onChildExit(child: ChildHandle, exit: ChildExit): Promise<void> {
@@ -338,7 +339,7 @@ export class ManagedProcess {
     await this.killer.killRemains(child);
     this.forget(child);
     const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    this.afterExit(exit, this.now() - this.childStartedAt, how, child.pid);
+    await this.afterExit(exit, this.now() - this.childStartedAt, how, child.pid);
   }
 
   private async onProbeFailed(failures: number, child: ChildHandle): Promise<void> {
@@ -346,27 +347,38 @@ export class ManagedProcess {
     await this.stopUnready(child, `readiness probe failed ${failures} times`);
   }
 
-  private afterExit(exit: ChildExit & { crashed?: boolean }, uptimeMs: number, how: string, pid: number | null): void {
+  /**
+   * The restart policy's answer to an exit. A restart after `delayMs` 0 runs at once, in the
+   * queue operation that saw the exit (a timer would add a turn of the event loop, and whatever
+   * else that turn holds, for nothing); `immediate` false sends even that through the timer.
+   */
+  private async afterExit(
+    exit: ChildExit & { crashed?: boolean },
+    uptimeMs: number,
+    how: string,
+    pid: number | null,
+    immediate = true,
+  ): Promise<void> {
     const ended = { pid, exit };
     this.lastExit = { code: exit.code, signal: exit.signal, at: new Date(this.now()).toISOString() };
     const decision = this.policy.decide(exit, uptimeMs, this.now());
     if (decision.action === 'restart') {
       this.nextRestartAt = this.now() + decision.delayMs;
       this.move('backoff', `${how}; restarting in ${decision.delayMs} ms (attempt ${decision.attempt})`, ended);
-      this.backoffTimer = setTimeout(() => {
-        void this.enqueue(async () => {
-          if (this.state.value !== 'backoff' || this.retired) return;
-          this.backoffTimer = null;
-          this.nextRestartAt = null;
-          const blocker = this.deps.blockedBy?.() ?? null;
-          if (blocker !== null) {
-            this.move('waiting', blocker);
-            return;
-          }
-          this.restarts += 1;
-          await this.spawn(`restart ${decision.attempt} after backoff`);
-        });
-      }, decision.delayMs);
+      const restart = async () => {
+        if (this.state.value !== 'backoff' || this.retired) return;
+        this.backoffTimer = null;
+        this.nextRestartAt = null;
+        const blocker = this.deps.blockedBy?.() ?? null;
+        if (blocker !== null) {
+          this.move('waiting', blocker);
+          return;
+        }
+        this.restarts += 1;
+        await this.spawn(`restart ${decision.attempt} after backoff`);
+      };
+      if (immediate && decision.delayMs === 0) await restart();
+      else this.backoffTimer = setTimeout(() => void this.enqueue(restart), decision.delayMs);
     } else if (decision.action === 'give-up') {
       this.move('failed', `${how}; gave up: ${decision.reason}`, ended);
     } else {
@@ -405,7 +417,7 @@ export class ManagedProcess {
         const reason = `reconciler: PID ${child.pid} is no longer the process it started`;
         // That PID is someone else's now: never signal it; record the exit we missed.
         this.forget(child);
-        this.afterExit({ code: null, signal: null }, this.now() - this.childStartedAt, reason, child.pid);
+        await this.afterExit({ code: null, signal: null }, this.now() - this.childStartedAt, reason, child.pid);
         return { action: 'exit-recorded', reason };
       }
     }

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { InMemoryFileSystem } from '../../lifecycle/infrastructure/testing/in-memory-file-system.js';
 import { JsonChildRegistry } from './json-child-registry.adapter.js';
 
@@ -80,6 +81,67 @@ describe('JsonChildRegistry (reading)', () => {
       expect(registry.list()).toEqual([]);
       expect(logs).toHaveLength(1);
       expect(logs[0]).toContain(`${PATH} ${said}`);
+    });
+  });
+});
+
+describe('JsonChildRegistry (writing)', () => {
+  const other = { ...valid, name: 'web-2', pid: 600, pgid: 600 };
+  const onDisk = (fs: InMemoryFileSystem) => (JSON.parse(fs.readText(PATH) ?? '{"children":[]}') as { children: { pid: number }[] }).children.map((r) => r.pid);
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  function empty() {
+    const fs = new InMemoryFileSystem().addDir('/data');
+    const writes = jest.spyOn(fs, 'writeAtomic');
+    return { fs, writes, registry: new JsonChildRegistry(PATH, fs) };
+  }
+
+  describe('when a record is put', () => {
+    it('is on disk before put returns', () => {
+      const { fs, registry } = empty();
+
+      registry.put(valid);
+
+      expect(onDisk(fs)).toEqual([500]);
+    });
+  });
+
+  describe('when a record is removed and nothing else changes in that turn', () => {
+    it('leaves list() at once and the file on the next turn, in one write for every remove of the turn', async () => {
+      // Arrange
+      const { fs, writes, registry } = empty();
+      registry.put(valid);
+      registry.put(other);
+      writes.mockClear();
+
+      // Act
+      registry.remove(valid.name, valid.pid);
+      registry.remove(other.name, other.pid);
+
+      // Assert
+      expect(registry.list()).toEqual([]);
+      expect(onDisk(fs)).toEqual([500, 600]);
+      await nextTurn();
+      expect(onDisk(fs)).toEqual([]);
+      expect(writes).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('when a put follows a remove in the same turn (a restart after a crash)', () => {
+    it('writes both with the put, once', async () => {
+      // Arrange
+      const { fs, writes, registry } = empty();
+      registry.put(valid);
+      writes.mockClear();
+
+      // Act
+      registry.remove(valid.name, valid.pid);
+      registry.put({ ...valid, pid: 700, pgid: 700 });
+
+      // Assert
+      expect(onDisk(fs)).toEqual([700]);
+      await nextTurn();
+      expect(writes).toHaveBeenCalledTimes(1);
     });
   });
 });

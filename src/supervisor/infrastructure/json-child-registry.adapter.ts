@@ -7,8 +7,11 @@ import { isStorageError, type IStorageHealth } from '../../lifecycle/application
 export const CHILD_RECORDS = 'child records';
 
 /**
- * Durable records of running children in one JSON file, rewritten atomically
- * on every change, so a backend killed with SIGKILL leaves a true list behind.
+ * Durable records of running children in one JSON file, rewritten atomically: a put before it
+ * returns, a remove on the next turn of the event loop or with a put that comes first (a crash
+ * restart takes the old child's record out and puts the new one's in with one write). A record
+ * only ever names a child in the next start's log (the owner marker proves what to reap), so a
+ * backend killed before a remove is written leaves a line saying that child is gone, nothing more.
  * When the disk is full (or failing) a change is kept in memory, reported to
  * storage health, and the whole file is rewritten by the next change or by a
  * retry every `retryMs`, so the file becomes true again once space returns.
@@ -16,6 +19,8 @@ export const CHILD_RECORDS = 'child records';
 export class JsonChildRegistry implements IChildRegistry {
   private records: ChildRecord[];
   private retry: ReturnType<typeof setTimeout> | null = null;
+  /** A remove not written yet (see persistSoon). */
+  private soon: ReturnType<typeof setImmediate> | null = null;
 
   constructor(
     private readonly path: string,
@@ -35,7 +40,7 @@ export class JsonChildRegistry implements IChildRegistry {
   remove(name: string, pid: number): void {
     const before = this.records.length;
     this.records = this.records.filter((r) => !(r.name === name && r.pid === pid));
-    if (this.records.length !== before) this.persist();
+    if (this.records.length !== before) this.persistSoon();
   }
 
   list(): ChildRecord[] {
@@ -84,6 +89,8 @@ export class JsonChildRegistry implements IChildRegistry {
    * never thrown: this runs inside a child's exit handler. Any other error is a bug and is thrown.
    */
   private persist(): void {
+    if (this.soon) clearImmediate(this.soon);
+    this.soon = null;
     try {
       this.write();
     } catch (error) {
@@ -97,6 +104,14 @@ export class JsonChildRegistry implements IChildRegistry {
     this.cancelRetry();
     this.loggedError = null;
     this.storage?.succeeded(CHILD_RECORDS);
+  }
+
+  /** One write for every remove of this turn, or none if a put writes them first. */
+  private persistSoon(): void {
+    this.soon ??= setImmediate(() => {
+      this.soon = null;
+      this.persist();
+    });
   }
 
   private loggedError: string | null = null;

@@ -70,6 +70,8 @@ describe('JsonChildRegistry on a failing disk', () => {
 
       expect(() => registry.put(recordOf('worker', 11))).not.toThrow();
       expect(() => registry.remove('web', 10)).not.toThrow();
+      // A remove is written on the next turn of the event loop.
+      jest.advanceTimersByTime(0);
 
       expect(registry.list().map((r) => r.name)).toEqual(['worker']);
       expect(onDisk(disk).map((r) => r.name)).toEqual(['web']);
