@@ -14,6 +14,10 @@ const common = {
 const CORE_SUITES = ['health', 'graceful-shutdown', 'sse-backpressure', 'processes-api', 'http-hardening', 'host-module', 'log-stream', 'metrics'];
 
 export default {
+  // Two suites at a time: most of an integration suite is waiting on real processes, so a
+  // second worker roughly halves the run on the 2-core reference machine (Jest's default there
+  // is one worker). Every wait in the suites is bounded for a loaded machine.
+  maxWorkers: 2,
   globalSetup: './test/support/global-setup.mjs',
   globalTeardown: './test/support/global-teardown.mjs',
   projects: [
