@@ -59,18 +59,10 @@ export class RotatingLogFile {
     try {
       // One writev for a line's held start and the chunk it ends in: no copy to join them.
       written = parts.length === 1 ? fs.writeSync(this.fd!, parts[0]) : fs.writevSync(this.fd!, parts as Buffer[]);
-      for (let skip = written, index = 0; written < length; index++) {
-        const part = parts[index];
-        if (skip >= part.length) {
-          skip -= part.length;
-          continue;
-        }
-        for (let offset = skip; offset < part.length; ) {
-          const n = fs.writeSync(this.fd!, part, offset);
-          offset += n;
-          written += n;
-        }
-        skip = 0;
+      if (written < length) {
+        // A short write (a disk filling up): the rest, joined, a write at a time.
+        const all = parts.length === 1 ? parts[0] : Buffer.concat(parts as Buffer[]);
+        while (written < length) written += fs.writeSync(this.fd!, all, written);
       }
       this.size += length;
     } catch (error) {
