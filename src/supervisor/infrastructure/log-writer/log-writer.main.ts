@@ -165,36 +165,42 @@ class Source {
     const numbered = this.ring.push(this.stream, chunk, now);
     moved.add(this.name);
     follows.get(this.name)?.assembler.feed(numbered);
-    let whole: Buffer | null = null;
-    if (this.sinks.some((s) => s.lines)) {
-      const data = this.held ? Buffer.concat([this.held, chunk]) : chunk;
-      const last = data.lastIndexOf(NEWLINE);
-      if (last === data.length - 1) {
-        whole = data;
-        this.held = null;
-      } else if (data.length - last - 1 > MAX_HELD_BYTES) {
-        whole = data;
-        this.held = null;
-      } else {
-        whole = last === -1 ? null : data.subarray(0, last + 1);
-        this.held = Buffer.from(data.subarray(last + 1));
-      }
-    }
+    const whole = this.sinks.some((s) => s.lines) ? this.wholeLines(chunk) : null;
     for (const sink of this.sinks) {
-      const data = sink.lines ? whole : chunk;
-      if (data) this.write(sink, data, now);
+      if (!sink.lines) this.write(sink, [chunk], now);
+      else if (whole) this.write(sink, whole, now);
     }
   }
 
-  private write(sink: Sink, data: Buffer, now: number): void {
+  /** The whole lines `chunk` ends (with the start held from before), as parts; the rest is held. */
+  private wholeLines(chunk: Buffer): Buffer[] | null {
+    const held = this.held;
+    const heldBytes = held?.length ?? 0;
+    const last = chunk.lastIndexOf(NEWLINE);
+    const open = last === -1 ? heldBytes + chunk.length : chunk.length - last - 1;
+    if (open === 0 || open > MAX_HELD_BYTES) {
+      this.held = null;
+      return held ? [held, chunk] : [chunk];
+    }
+    if (last === -1) {
+      this.held = held ? Buffer.concat([held, chunk]) : Buffer.from(chunk);
+      return null;
+    }
+    this.held = Buffer.from(chunk.subarray(last + 1));
+    const lines = chunk.subarray(0, last + 1);
+    return held ? [held, lines] : [lines];
+  }
+
+  private write(sink: Sink, parts: readonly Buffer[], now: number): void {
     if (!sink.stamp) {
-      sink.file.write(data);
-      sink.atLineStart = data[data.length - 1] === NEWLINE;
+      sink.file.write(...parts);
+      const end = parts[parts.length - 1];
+      sink.atLineStart = end[end.length - 1] === NEWLINE;
       return;
     }
     // latin1 keeps every byte as it is; the prefix (ASCII or UTF-8 text in [brackets]) is made bytes the same way.
     const prefix = Buffer.from(`${sink.stamp(new Date(now))}: `, 'utf8').toString('latin1');
-    const text = data.toString('latin1');
+    const text = (parts.length === 1 ? parts[0] : Buffer.concat(parts)).toString('latin1');
     const ends = text.endsWith('\n');
     const body = ends ? text.slice(0, -1) : text;
     const stamped = (sink.atLineStart ? prefix : '') + body.split('\n').join(`\n${prefix}`) + (ends ? '\n' : '');
@@ -214,7 +220,7 @@ class Source {
     const rest = this.held ? Buffer.concat([this.held, Buffer.from('\n')]) : null;
     this.held = null;
     for (const sink of this.sinks) {
-      if (sink.lines && rest) this.write(sink, rest, Date.now());
+      if (sink.lines && rest) this.write(sink, [rest], Date.now());
       else if (!sink.lines && !sink.atLineStart) sink.file.write(Buffer.from('\n'));
       release(sink.file);
     }

@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { MAX_TAIL_LINE_BYTES, truncationMarker, type LogLine } from '../../application/ports/output-store.port.js';
 import type { LogStreamName } from '../../domain/log-files.js';
+import { countNewlines } from './newline-counter.js';
 
 const NEWLINE = 10;
 
@@ -13,13 +14,6 @@ interface Chunk {
   readonly firstSeq: number;
   /** The stream's previous byte was not a newline: the chunk starts inside a line. */
   readonly midLine: boolean;
-}
-
-/** Newlines in `data`: a plain loop, about a nanosecond a byte, no string made. */
-export function countNewlines(data: Buffer): number {
-  let count = 0;
-  for (let i = 0; i < data.length; i++) if (data[i] === NEWLINE) count++;
-  return count;
 }
 
 /**

@@ -35,30 +35,39 @@ export class RotatingLogFile {
     private readonly events: LogFileEvents,
   ) {}
 
-  write(data: Buffer): void {
-    if (this.dead || data.length === 0) return;
+  /** Appends `parts` in order as one piece: a rotation happens before them, never between them. */
+  write(...parts: readonly Buffer[]): void {
+    let length = 0;
+    for (const part of parts) length += part.length;
+    if (this.dead || length === 0) return;
     if (this.outageSince !== null) {
       if (Date.now() - this.outageSince < RETRY_MS) {
-        this.droppedBytes += data.length;
+        this.droppedBytes += length;
         return;
       }
       if (!this.recover()) {
-        this.droppedBytes += data.length;
+        this.droppedBytes += length;
         return;
       }
     }
-    if (this.fd !== null && this.size > 0 && this.size + data.length > this.maxBytes) this.rotate();
+    if (this.fd !== null && this.size > 0 && this.size + length > this.maxBytes) this.rotate();
     if (!this.open()) {
-      this.droppedBytes += this.outageSince !== null ? data.length : 0;
+      this.droppedBytes += this.outageSince !== null ? length : 0;
       return;
     }
-    let offset = 0;
+    let written = 0;
     try {
-      while (offset < data.length) offset += fs.writeSync(this.fd!, data, offset);
-      this.size += data.length;
+      // One writev for a line's held start and the chunk it ends in: no copy to join them.
+      written = parts.length === 1 ? fs.writeSync(this.fd!, parts[0]) : fs.writevSync(this.fd!, parts as Buffer[]);
+      if (written < length) {
+        // A short write (a disk filling up): the rest, joined, a write at a time.
+        const all = parts.length === 1 ? parts[0] : Buffer.concat(parts as Buffer[]);
+        while (written < length) written += fs.writeSync(this.fd!, all, written);
+      }
+      this.size += length;
     } catch (error) {
-      this.size += offset;
-      this.fail(error, data.length - offset);
+      this.size += written;
+      this.fail(error, length - written);
     }
   }
 
