@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SPARE_FILE } from '../src/cli/warm-app-launcher.js';
+import { spareProgramPath } from '../src/cli/warm-app-launcher.js';
 import {
   cleanup,
   FIXTURES,
@@ -73,7 +73,7 @@ function buildSnapshot(host: string): string[] {
 
 const compilersIn = (host: string) => processesRunning(TSC).filter((p) => p.cwd === host).map((p) => p.pid);
 const appsOf = (host: string) => processesRunning(join(host, 'dist', 'main.js')).map((p) => p.pid);
-const sparesOf = (host: string) => processesRunning(join(host, 'dist', SPARE_FILE)).map((p) => p.pid);
+const sparesOf = (host: string) => processesRunning(spareProgramPath(host)).map((p) => p.pid);
 
 async function hello(port: number): Promise<{ greeting: string; pid: number }> {
   const { status, body } = await getJson(port, '/api/hello');

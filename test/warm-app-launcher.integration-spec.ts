@@ -1,16 +1,20 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SPARE_FILE, WarmAppLauncher } from '../src/cli/warm-app-launcher.js';
+import { spareProgramPath, WarmAppLauncher } from '../src/cli/warm-app-launcher.js';
 import { cleanup, isAlive, ROOT, tempDir, waitFor } from './support/harness.js';
 
 /**
  * A host project whose built entry leaves a report when it runs (argv, whether fd 3 is open,
  * whether the framework was loaded before it) and then runs until signalled.
  */
-function hostProject(name = 'warm-host'): { dir: string; outDir: string; entry: string; report: string } {
+function hostProject(name = 'warm-host'): { dir: string; entry: string; report: string } {
   const dir = tempDir('procguard-warm-');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, type: 'module', exports: { '.': './dist/main.js' } }));
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  // A node_modules of its own (linking the repository's packages) for the spare's program.
+  mkdirSync(join(dir, 'node_modules'));
+  for (const name of readdirSync(join(ROOT, 'node_modules'))) {
+    if (!name.startsWith('.')) symlinkSync(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name));
+  }
   const outDir = join(dir, 'dist');
   mkdirSync(outDir);
   const entry = join(outDir, 'main.js');
@@ -27,11 +31,11 @@ writeFileSync(${JSON.stringify(report)}, JSON.stringify({ argv: process.argv, fd
 setInterval(() => {}, 1000);
 `,
   );
-  return { dir, outDir, entry, report };
+  return { dir, entry, report };
 }
 
 function launcherFor(host: ReturnType<typeof hostProject>, log: string[] = []): WarmAppLauncher {
-  return new WarmAppLauncher({ dir: host.dir, outDir: host.outDir, builtEntry: host.entry, env: { ...process.env }, log: (message) => log.push(message) });
+  return new WarmAppLauncher({ dir: host.dir, env: { ...process.env }, log: (message) => log.push(message) });
 }
 
 afterEach(cleanup);
@@ -47,7 +51,7 @@ describe('WarmAppLauncher (procguard dev: the next app process, warmed up)', () 
       // Loaded the framework, ran nothing of the host's.
       expect(existsSync(host.report)).toBe(false);
 
-      const app = launcher.launch();
+      const app = launcher.launch(host.entry);
 
       expect(app.warm).toBe(true);
       expect(app.pid).toBe(spare.pid);
@@ -93,7 +97,7 @@ describe('WarmAppLauncher (procguard dev: the next app process, warmed up)', () 
       // Seen by the launcher once its child handle has had the exit.
       await waitFor(async () => !(await spare.preloaded), 'the launcher to see the spare gone', 10000);
 
-      const app = launcher.launch();
+      const app = launcher.launch(host.entry);
 
       expect(app.warm).toBe(false);
       const report = await waitFor(() => existsSync(host.report) && JSON.parse(readFileSync(host.report, 'utf8')), 'the entry to run', 20000);
@@ -110,7 +114,7 @@ describe('WarmAppLauncher (procguard dev: the next app process, warmed up)', () 
       const host = hostProject('procguard');
       const launcher = launcherFor(host);
       launcher.prepare();
-      const program = readFileSync(join(host.outDir, SPARE_FILE), 'utf8');
+      const program = readFileSync(spareProgramPath(host.dir), 'utf8');
       launcher.kill();
       expect(program).toContain('"@nestjs/core"');
       expect(program).not.toContain('"procguard"');

@@ -51,14 +51,15 @@ export interface DevSessionOptions {
 
 /**
  * What `read` finds out about the host project, or its problem on stderr and
- * exit code 2 (the lock, if already held, released first).
+ * exit code 2 (the spare killed and the lock, if already held, released first).
  */
-function layoutOrExit<T>(read: () => T, held: HeldInstanceLock | null): T {
+function layoutOrExit<T>(read: () => T, held: HeldInstanceLock | null, spare?: WarmAppLauncher | null): T {
   try {
     return read();
   } catch (error) {
     if (!(error instanceof HostProjectError)) throw error;
     processLog.tell(error.message, 'DevSession', { code: error.code });
+    spare?.kill();
     held?.lockManager.releaseLockSync();
     process.exit(EXIT.badConfig);
   }
@@ -113,23 +114,17 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
   // SIGHUP is the terminal closing: nothing may keep running detached from it.
   process.on('SIGHUP', () => shutdown?.trigger('SIGHUP (terminal closed)'));
 
+  // The first spare loads the framework while the layout is read and SWC compiles.
+  const launcher = new WarmAppLauncher({ dir, env: { ...process.env, [DEV_SESSION_ENV]: held.lock.instanceId }, log });
+  warm = launcher;
+  launcher.prepare();
   // Read with the lock held, as the server reads its process config: loading the host's
   // TypeScript takes most of a second, which a refused duplicate need not pay.
-  const project = layoutOrExit(() => resolveHostProject(dir), held);
+  const project = layoutOrExit(() => resolveHostProject(dir), held, launcher);
   for (const note of project.notes) log(note);
-  const launcher = new WarmAppLauncher({
-    dir: project.dir,
-    outDir: project.outDir,
-    builtEntry: project.builtEntry,
-    env: { ...process.env, [DEV_SESSION_ENV]: held.lock.instanceId },
-    log,
-  });
-  warm = launcher;
-  // The first spare loads the framework while SWC compiles, on the other core.
-  launcher.prepare();
   const apps = new DevAppRunner({
     launch: () => {
-      const app = launcher.launch();
+      const app = launcher.launch(project.builtEntry);
       log(`Started the app (pid ${app.pid})${app.warm ? ', its framework preloaded' : ''}.`, 'log', { app: { pid: app.pid, warm: app.warm } });
       return app;
     },
@@ -143,7 +138,7 @@ export async function runDevSession(options: DevSessionOptions): Promise<Command
   let layout = project.layout;
   // Loaded with the lock held, as the host's TypeScript is: a refused duplicate never pays for them.
   const [{ loadSwc, SwcCompiler }, { SourceWatch: Watch }] = await Promise.all([import('./swc-compiler.js'), import('./source-watch.js')]);
-  const swc = new SwcCompiler(layout, layoutOrExit(loadSwc, held));
+  const swc = new SwcCompiler(layout, layoutOrExit(loadSwc, held, launcher));
   const building = () => !shutdown?.isShuttingDown;
   /** SWC's outcome: a good build (re)starts the app; a file it cannot parse keeps the running one. */
   const built = (result: CompileResult, what: string): void => {

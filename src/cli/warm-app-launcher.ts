@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { EXIT } from '../exit-codes.js';
 import { NodeFileSystem } from '../lifecycle/infrastructure/node-file-system.adapter.js';
@@ -18,7 +18,6 @@ export const PRELOADED_PACKAGES: readonly string[] = [
   '@nestjs/common',
   '@nestjs/core',
   '@nestjs/platform-fastify',
-  '@nestjs/platform-express',
   '@nestjs/terminus',
   'procguard',
   'better-sqlite3',
@@ -26,30 +25,41 @@ export const PRELOADED_PACKAGES: readonly string[] = [
   'yaml',
   'prom-client',
   'proper-lockfile',
+  // Last: an app on Fastify never needs it, and a start handed over meanwhile stops the preload.
+  '@nestjs/platform-express',
 ];
 
-/** The spare's file name in the host's output directory: resolved from there, a package is the one the app imports. */
-export const SPARE_FILE = '.procguard-dev-spare.mjs';
+/**
+ * Where the spare's program is written: under the project's node_modules/, so that a package it
+ * imports resolves (up the same directories) to the very file the app's output imports, and so
+ * that it can be written before the tsconfig (and the output directory) has been read.
+ */
+export function spareProgramPath(projectDir: string): string {
+  return join(projectDir, 'node_modules', '.cache', 'procguard', 'dev-spare.mjs');
+}
 
 /**
  * The spare's program. It imports each package as the app would resolve it (only those found in
- * a node_modules/, never the host's own package), says `preloaded` on fd 3 and waits there for the entry to run. On
- * the entry it closes fd 3 (so the app's children cannot inherit it), takes the entry's argv and
- * title (ps shows the app as a cold start shows it), and imports it; on EOF it exits unused.
+ * a node_modules/, never the host's own package; it stops early once handed the entry, which
+ * is never held back by a preload), says `preloaded` on fd 3 and waits there for the entry to run. On
+ * the entry it takes the entry's argv and title (ps shows the app as a cold start shows it),
+ * closes fd 3 (so the app's children cannot inherit it) and imports it; on EOF it exits unused.
  */
 export function spareProgram(packages: readonly string[]): string {
   return `// Written by procguard dev (src/cli/warm-app-launcher.ts): the next app process, warmed up.
 import { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 const control = new Socket({ fd: 3, readable: true, writable: true });
+let handed = false;
 const entry = new Promise((resolve) => {
   let received = '';
   control.setEncoding('utf8');
   control.on('data', (chunk) => { received += chunk; });
-  control.on('end', () => resolve(received.trim()));
-  control.on('error', () => resolve(''));
+  control.on('end', () => { handed = true; resolve(received.trim()); });
+  control.on('error', () => { handed = true; resolve(''); });
 });
 for (const name of ${JSON.stringify(packages)}) {
+  if (handed) break;
   let url;
   try { url = import.meta.resolve(name); } catch { continue; }
   if (!url.includes('/node_modules/')) continue;
@@ -57,10 +67,11 @@ for (const name of ${JSON.stringify(packages)}) {
 }
 control.write('preloaded\\n');
 const path = await entry;
-control.destroy();
 if (!path) process.exit(0);
+// Named the app before fd 3 closes: the session spawns the next spare only on that close.
 process.argv.splice(1, process.argv.length, path);
 process.title = process.execPath + ' ' + path;
+control.destroy();
 await import(pathToFileURL(path).href);
 `;
 }
@@ -75,9 +86,8 @@ interface Spare {
 }
 
 export interface WarmAppLauncherOptions {
+  /** The project directory: the app's working directory, where packages resolve from. */
   readonly dir: string;
-  readonly outDir: string;
-  readonly builtEntry: string;
   readonly env: NodeJS.ProcessEnv;
   readonly log: (message: string, severity?: 'log' | 'warn' | 'error') => void;
 }
@@ -97,11 +107,11 @@ export class WarmAppLauncher {
 
   constructor(private readonly options: WarmAppLauncherOptions) {}
 
-  /** Writes the spare's program into the output directory and starts the first spare. */
+  /** Writes the spare's program and starts the first spare (before the layout is read: it loads meanwhile). */
   prepare(): void {
-    const path = join(this.options.outDir, SPARE_FILE);
+    const path = spareProgramPath(this.options.dir);
     try {
-      mkdirSync(this.options.outDir, { recursive: true });
+      mkdirSync(dirname(path), { recursive: true });
       new NodeFileSystem().writeAtomic(path, spareProgram(PRELOADED_PACKAGES.filter((name) => name !== this.ownPackageName())));
       this.spareProgram = path;
     } catch (error) {
@@ -111,18 +121,18 @@ export class WarmAppLauncher {
     this.spare = this.spawnSpare();
   }
 
-  /** Starts the app: the spare, handed the entry, or a cold process; then the next spare. */
-  launch(): AppProcess & { readonly warm: boolean } {
+  /** Starts the app at `builtEntry`: the spare, handed the entry, or a cold process; then the next spare. */
+  launch(builtEntry: string): AppProcess & { readonly warm: boolean } {
     const spare = this.spare;
     this.spare = null;
     let started: Spare;
     if (spare?.control && isRunning(spare.child)) {
-      spare.control.end(`${this.options.builtEntry}\n`);
+      spare.control.end(`${builtEntry}\n`);
       started = spare;
       // The next spare once this one has taken the entry (closed fd 3) or ended: one spare at a time.
       spare.control.once('close', () => this.refill());
     } else {
-      started = this.spawn([this.options.builtEntry], 'inherit');
+      started = this.spawn([builtEntry], 'inherit');
       this.refill();
     }
     const { child, exited } = started;
