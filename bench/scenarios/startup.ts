@@ -21,27 +21,22 @@ export async function benchNodeNoop(reps = 10): Promise<Runs> {
   return runs(values);
 }
 
-/** Baseline: bare node:http server, spawn to first 200 (one discarded warm-up). */
-export async function benchBareStart(reps = 5): Promise<Runs> {
+/** Spawn to first 200 of a baseline server, `reps` times after one discarded warm-up. */
+async function startTimes(start: () => Promise<Running>, reps: number): Promise<Runs> {
   const values: number[] = [];
   for (let i = 0; i <= reps; i++) {
-    const bare = await startBare();
-    await bare.proc.stop(5000);
-    if (i > 0) values.push(bare.readyMs);
+    const server = await start();
+    await server.proc.stop(5000);
+    if (i > 0) values.push(server.readyMs);
   }
   return runs(values);
 }
 
-/** The framework's floor: the smallest Nest app on Fastify, spawn -> first 200 (first run discarded). */
-export async function benchMinimalNestStart(reps = 5): Promise<Runs> {
-  const values: number[] = [];
-  for (let i = 0; i <= reps; i++) {
-    const nest = await startMinimalNest();
-    await nest.proc.stop(5000);
-    if (i > 0) values.push(nest.readyMs);
-  }
-  return runs(values);
-}
+/** Baseline: bare node:http server, spawn to first 200. */
+export const benchBareStart = (reps = 5): Promise<Runs> => startTimes(() => startBare(), reps);
+
+/** The framework's floor: the smallest Nest app on Fastify, spawn to first 200. */
+export const benchMinimalNestStart = (reps = 5): Promise<Runs> => startTimes(() => startMinimalNest(), reps);
 
 export interface ColdStartResult extends Runs {
   /** The discarded first run, which also creates and migrates the database. */
