@@ -112,7 +112,8 @@ describe('GET /api/processes/:name/logs/stream', () => {
     stream.close();
 
     const gap = stream.events[0];
-    expect(gap.event).toBe('gap');
+    // The first events are printed if this fails (a flake seen once under two workers and load).
+    expect({ first: gap.event, events: stream.events.slice(0, 3) }).toMatchObject({ first: 'gap' });
     expect(gap.data.missed).toBeGreaterThan(1000);
     expect(logLines(stream)[0].id).toBe(1 + gap.data.missed + 1);
   });
