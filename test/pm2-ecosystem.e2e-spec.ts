@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cleanup, freePort, getJson, MAIN, spawnProcess, tempDir, waitExit, waitFor, waitReady, type Spawned } from './support/harness.js';
+import { groupMembers } from './support/process-table.js';
 import { fixture } from './support/supervisor-harness.js';
 
 // PM2 ecosystem files, written as PM2's documentation writes them (test/fixtures/pm2), run by
@@ -364,16 +365,18 @@ describe('PM2 ecosystem files', () => {
       await waitFor(() => !running(evaluator) && !running(grandchild), 'the evaluation and its child to be gone', 10_000);
     });
 
-    it('a SIGKILL of the backend takes the evaluation with it (PR_SET_PDEATHSIG)', async () => {
+    it('a SIGKILL of the backend takes the evaluation and what it started with it', async () => {
       const dir = tempDir('procguard-pm2-');
       const { config, pids } = hangingEcosystem(dir);
       const proc = startIn(dir, config, await freePort());
-      const [evaluator] = (await waitFor(() => (existsSync(pids) ? readFileSync(pids, 'utf8') : ''), 'the evaluation to start', 30_000)).split(' ').map(Number);
+      const [evaluator, grandchild] = (await waitFor(() => (existsSync(pids) ? readFileSync(pids, 'utf8') : ''), 'the evaluation to start', 30_000)).split(' ').map(Number);
 
       proc.child.kill('SIGKILL');
       await waitExit(proc, 30_000);
 
-      await waitFor(() => !running(evaluator), 'the evaluation to be gone', 10_000);
+      // The evaluation by PR_SET_PDEATHSIG; what the file started, and then itself, by the lifeline's watcher.
+      await waitFor(() => !running(evaluator) && !running(grandchild), 'the evaluation and its child to be gone', 10_000);
+      await waitFor(() => groupMembers(evaluator).length === 0, "the evaluation's process group to be empty", 10_000);
     });
   });
 

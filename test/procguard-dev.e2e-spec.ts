@@ -19,7 +19,7 @@ import {
   waitReady,
   type Spawned,
 } from './support/harness.js';
-import { processesInDir, processesRunning } from './support/process-table.js';
+import { processesInDir, processesRunning, statOf } from './support/process-table.js';
 
 // `procguard dev` as a host project runs it: the built bin (npm run build first) in a
 // copy of test/fixtures/dev-host, a small Nest app of its own with its own
@@ -73,6 +73,21 @@ function buildSnapshot(host: string): string[] {
 
 const compilersIn = (host: string) => processesRunning(TSC).filter((p) => p.cwd === host).map((p) => p.pid);
 const appsOf = (host: string) => processesRunning(join(host, 'dist', 'main.js')).map((p) => p.pid);
+/** PID, parent, state and command line of each, for a failure message. */
+function describeProcesses(pids: number[]): string {
+  return pids
+    .map((pid) => {
+      const stat = statOf(pid);
+      let cmdline = '?';
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      } catch {
+        // gone meanwhile
+      }
+      return `${pid} ppid=${stat?.ppid} state=${stat?.state}: ${cmdline}`;
+    })
+    .join('\n');
+}
 const sparesOf = (host: string) => processesRunning(spareProgramPath(host)).map((p) => p.pid);
 
 async function hello(port: number): Promise<{ greeting: string; pid: number }> {
@@ -127,9 +142,12 @@ describe('procguard dev in a host Nest project', () => {
       // Act 2: a save.
       let maxApps = 0;
       let maxSpares = 0;
+      let twoSpares = '';
       const watchApps = setInterval(() => {
         maxApps = Math.max(maxApps, appsOf(host).length);
-        maxSpares = Math.max(maxSpares, sparesOf(host).length);
+        const spares = sparesOf(host);
+        if (spares.length > 1 && !twoSpares) twoSpares = describeProcesses(spares);
+        maxSpares = Math.max(maxSpares, spares.length);
       }, 5);
       writeFileSync(join(host, 'src', 'greeting.ts'), "export const GREETING = 'hello after the edit';\n");
       const after = await withOutput(first, waitFor(async () => {
@@ -144,7 +162,7 @@ describe('procguard dev in a host Nest project', () => {
       expect(after.oldAlive).toBe(false);
       expect(maxApps).toBe(1);
       // The warm start's spare (the next app, its framework loaded, none of the host's code run) is one at most.
-      expect(maxSpares).toBe(1);
+      expect({ maxSpares, twoSpares, output: maxSpares > 1 ? first.output() : '' }).toEqual({ maxSpares: 1, twoSpares: '', output: '' });
       expect(first.output()).toContain(`Started the app (pid ${after.pid}), its framework preloaded.`);
       expect(readPidFile(join(host, 'data'))).toMatchObject({ pid: session.pid, instanceId: session.instanceId, role: 'dev-session' });
       expect((await getJson(port, '/api/health/ready')).status).toBe(200);

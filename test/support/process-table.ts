@@ -26,6 +26,33 @@ export function statOf(pid: number): { state: string; ppid: number; pgid: number
   }
 }
 
+/** A process as the kernel names it: PID plus start time, so a reused PID is not mistaken for it. */
+export interface ProcessIdentity {
+  readonly pid: number;
+  readonly startTime: string;
+}
+
+/** The identities of `pids` that still exist. */
+export function identify(pids: readonly number[]): ProcessIdentity[] {
+  return pids.flatMap((pid) => {
+    const stat = statOf(pid);
+    return stat ? [{ pid, startTime: stat.startTime }] : [];
+  });
+}
+
+/**
+ * Those of `processes` still running: neither gone, zombie nor replaced by a new process on the
+ * same PID. A process tearing down its memory is still running here, though its environ reads empty.
+ */
+export function stillRunning(processes: readonly ProcessIdentity[]): number[] {
+  return processes
+    .filter(({ pid, startTime }) => {
+      const stat = statOf(pid);
+      return stat !== null && stat.startTime === startTime && stat.state !== 'Z' && stat.state !== 'X';
+    })
+    .map(({ pid }) => pid);
+}
+
 /** Live members of process group `pgid`. */
 export function groupMembers(pgid: number): number[] {
   return readdirSync('/proc')

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { LIFELINE_FD, WRAPPER_SHELL, wrapperArgs } from './lifeline-wrapper.js';
 
 /** How long a JavaScript ecosystem file may take to produce its config. */
 export const ECOSYSTEM_TIMEOUT_MS = 5000;
@@ -13,13 +14,17 @@ const STDERR_KEPT_BYTES = 4096;
  * exports), and writes one line on fd 3, `{"ok":true,"value":…}` or `{"ok":false,"reason":…}`,
  * so what the file itself prints cannot mix in. Then it ends its own process group (it is the
  * leader, so the group is surely its own): nothing the file started outlives the evaluation.
+ * The line goes on fd 4: fd 3 is the lifeline of the agents' wrapper, which the evaluation runs in too.
  */
+const RESULT_FD = 4;
+
 const EVALUATOR = String.raw`
+const RESULT_FD = ${RESULT_FD};
 import { createWriteStream } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 const file = process.argv[1];
 const finish = (message) => {
-  createWriteStream('', { fd: 3 }).end(JSON.stringify(message) + '\n', () => {
+  createWriteStream('', { fd: RESULT_FD }).end(JSON.stringify(message) + '\n', () => {
     try { process.kill(-process.pid, 'SIGKILL'); } catch {}
     process.exit(0);
   });
@@ -81,13 +86,15 @@ export interface EvaluateOptions {
 export function evaluateEcosystemFile(path: string, options: EvaluateOptions): Promise<EcosystemResult> {
   const timeoutMs = options.timeoutMs ?? ECOSYSTEM_TIMEOUT_MS;
   return new Promise((resolve) => {
-    const node = [process.execPath, '--input-type=module', '-e', EVALUATOR, '--', path];
-    // SIGKILL if the backend dies, even by SIGKILL, mid-evaluation (setpriv execs: the PID is node's).
-    const [file, ...args] = hasSetpriv() ? ['setpriv', '--pdeathsig', 'SIGKILL', '--', ...node] : node;
+    // Through the agents' lifeline wrapper (the shell execs node: the PID is node's, the group's
+    // leader): its watcher ends the group if the backend dies, so what the file started goes too.
+    const wrapped = [WRAPPER_SHELL, ...wrapperArgs(process.execPath, ['--input-type=module', '-e', EVALUATOR, '--', path], false)];
+    // SIGKILL at once if the backend dies, even by SIGKILL: a file busy in a loop never yields to a SIGTERM.
+    const [file, ...args] = hasSetpriv() ? ['setpriv', '--pdeathsig', 'SIGKILL', '--', ...wrapped] : wrapped;
     const env = { ...process.env };
     for (const key of PRIVATE_ENV) delete env[key];
     const child = spawn(file, args, {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       // PM2 files read process.env (NODE_ENV, secrets), so the child sees ours, less procguard's own.
       env,
       // Its own group, so that the timeout also ends whatever the file started.
@@ -115,7 +122,12 @@ export function evaluateEcosystemFile(path: string, options: EvaluateOptions): P
     const onExit = () => stop('the backend exited');
     process.once('exit', onExit);
 
-    (child.stdio[3] as Readable).on('data', (chunk: Buffer) => {
+    // The lifeline: the watcher writes its PID, then holds the group (so its id is still ours) until killed.
+    const lifeline = child.stdio[LIFELINE_FD] as Readable;
+    let lifelineOpen = true;
+    lifeline.on('close', () => (lifelineOpen = false));
+    lifeline.resume();
+    (child.stdio[RESULT_FD] as Readable).on('data', (chunk: Buffer) => {
       resultBytes += chunk.length;
       if (resultBytes > options.maxBytes) stop(`exports more than ${options.maxBytes} bytes of config as JSON; the cap is ${options.maxBytes}`);
       else result.push(chunk);
@@ -149,8 +161,18 @@ export function evaluateEcosystemFile(path: string, options: EvaluateOptions): P
         resolve({ ok: false, reason: 'wrote a result that cannot be read' });
       }
     });
-    child.on('exit', () => {
+    child.on('exit', (_code, signal) => {
       exited = true;
+      // The file's node exited on its own (process.exit, a crash; a SIGKILL is the evaluator's own
+      // or the timeout's, of the whole group): the watcher, and whatever the file started, are
+      // left in the group, which the open lifeline proves is still the evaluation's.
+      if (signal !== 'SIGKILL' && lifelineOpen && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // the group is already empty
+        }
+      }
     });
   });
 }

@@ -200,6 +200,23 @@ describe('loadProcessConfigFile with a PM2 JavaScript ecosystem file', () => {
     expect(alive(pid)).toBe(false);
   }, SLOW_MS);
 
+  it('ends what the file started when the file exits on its own before exporting', async () => {
+    const pidFile = join(dir, 'left.pid');
+    // The child keeps the file's stdout open: before the lifeline, that held the evaluation open for ever.
+    const text =
+      `const { spawn } = require('node:child_process');\n` +
+      `const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'inherit' });\n` +
+      `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(c.pid));\n` +
+      `process.exit(0);\n`;
+    expect(await problemsOf(file('ecosystem.config.js', text))).toEqual([
+      'the JavaScript ecosystem file exited with code 0 before exporting its config (did it call process.exit?)',
+    ]);
+
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    await waitUntil(() => !alive(pid));
+    expect(alive(pid)).toBe(false);
+  }, SLOW_MS);
+
   describe('when it produces a lot of output', () => {
     it('loads a file that prints megabytes: what it prints is read and dropped', async () => {
       const text = `for (let i = 0; i < 80; i++) console.log('x'.repeat(65536));\nmodule.exports = { apps: [{ script: 'a.js' }] };\n`;
