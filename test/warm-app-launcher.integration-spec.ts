@@ -70,6 +70,35 @@ describe('WarmAppLauncher (procguard dev: the next app process, warmed up)', () 
     });
   });
 
+  describe('when the spare is handed the entry while it is still preloading', () => {
+    it('spawns the next spare only once the first has become the app: never two spares at once', async () => {
+      const host = hostProject();
+      const launcher = launcherFor(host);
+      launcher.prepare();
+      const spare = launcher.waiting!;
+      // Once node runs the spare's program (not setpriv before its exec), long before the framework has loaded.
+      const runsSpareProgram = () => {
+        const cmdline = isAlive(spare.pid) ? readFileSync(`/proc/${spare.pid}/cmdline`, 'utf8') : '';
+        return cmdline.startsWith(process.execPath) && cmdline.includes(spareProgramPath(host.dir));
+      };
+      await waitFor(runsSpareProgram, 'the spare to run');
+
+      const app = launcher.launch(host.entry);
+
+      expect(app.warm).toBe(true);
+      const next = await waitFor(() => launcher.waiting, 'the next spare', 20000);
+      // Read at once: the handed spare must already show the app's command line, not the spare's.
+      const handed = readFileSync(`/proc/${app.pid}/cmdline`, 'utf8').replace(/\0+/g, ' ').trim();
+      expect(handed).toBe(`${process.execPath} ${host.entry}`);
+      const report = await waitFor(() => existsSync(host.report) && JSON.parse(readFileSync(host.report, 'utf8')), 'the entry to run', 20000);
+      expect(report.argv).toEqual([process.execPath, host.entry]);
+      expect(next.pid).not.toBe(app.pid);
+      app.signal('SIGTERM');
+      await app.exited;
+      await launcher.stop();
+    });
+  });
+
   describe('when the session stops with a spare waiting', () => {
     it('the spare exits unused and leaves nothing running', async () => {
       const host = hostProject();

@@ -49,7 +49,9 @@ export function spareProgram(packages: readonly string[]): string {
   return `// Written by procguard dev (src/cli/warm-app-launcher.ts): the next app process, warmed up.
 import { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
-const control = new Socket({ fd: 3, readable: true, writable: true });
+// allowHalfOpen: else the session's EOF makes this end answer with its own at once, mid-preload,
+// and the session (which spawns the next spare on the close) would see two spares at once.
+const control = new Socket({ fd: 3, readable: true, writable: true, allowHalfOpen: true });
 let handed = false;
 const entry = new Promise((resolve) => {
   let received = '';
@@ -65,7 +67,7 @@ for (const name of ${JSON.stringify(packages)}) {
   if (!url.includes('/node_modules/')) continue;
   try { await import(url); } catch { /* the app reports what it cannot load */ }
 }
-control.write('preloaded\\n');
+if (!handed) control.write('preloaded\\n');
 const path = await entry;
 if (!path) process.exit(0);
 // Named the app before fd 3 closes: the session spawns the next spare only on that close.
