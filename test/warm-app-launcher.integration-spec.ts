@@ -99,6 +99,42 @@ describe('WarmAppLauncher (procguard dev: the next app process, warmed up)', () 
     });
   });
 
+  describe('when the app is busy starting', () => {
+    it('spawns the next spare only once the app has settled, so the spare takes no core from its start', async () => {
+      const host = hostProject();
+      const busy = join(host.dir, 'dist', 'busy.js');
+      const idle = join(host.dir, 'idle-now');
+      // Burns CPU in slices, its event loop turning between them (as an app's start does), until the test says otherwise, then idles.
+      writeFileSync(
+        busy,
+        `import { existsSync } from 'node:fs';\n` +
+          `const burn = () => { const end = Date.now() + 20; while (Date.now() < end) {} if (!existsSync(${JSON.stringify(idle)})) setImmediate(burn); };\n` +
+          `burn();\nsetInterval(() => {}, 1000);\n`,
+      );
+      const launcher = launcherFor(host);
+      launcher.prepare();
+      await launcher.waiting!.preloaded;
+
+      const app = launcher.launch(busy);
+
+      // Busy for a third of a second of CPU as the app (however loaded the machine): no spare meanwhile.
+      const cpuSeconds = () => {
+        const fields = readFileSync(`/proc/${app.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      };
+      const cpuBefore = cpuSeconds();
+      await waitFor(() => readFileSync(`/proc/${app.pid}/cmdline`, 'utf8').includes(busy), 'the spare to become the app', 20000);
+      await waitFor(() => cpuSeconds() - cpuBefore >= 0.3, 'the app to burn CPU', 20000);
+      expect(launcher.waiting).toBeNull();
+      writeFileSync(idle, '');
+      const next = await waitFor(() => launcher.waiting, 'the next spare once the app idles', 20000);
+      expect(next.pid).not.toBe(app.pid);
+      app.signal('SIGTERM');
+      await app.exited;
+      await launcher.stop();
+    });
+  });
+
   describe('when the session stops with a spare waiting', () => {
     it('the spare exits unused and leaves nothing running', async () => {
       const host = hostProject();

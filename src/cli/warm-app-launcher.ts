@@ -4,8 +4,17 @@ import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { EXIT } from '../exit-codes.js';
 import { NodeFileSystem } from '../lifecycle/infrastructure/node-file-system.adapter.js';
+import type { IGroupUsageReader } from '../supervisor/application/ports/group-usage-reader.port.js';
+import { ProcGroupUsageReader } from '../supervisor/infrastructure/proc-group-usage.reader.js';
 import type { AppExit, AppProcess } from './dev-app-runner.js';
 import { isRunning, signalChild, spawnTied } from './tied-child.js';
+
+/** How often the app's CPU is read while the next spare waits for its start to settle. */
+const SETTLE_POLL_MS = 100;
+/** The app has settled once its process group uses less than this share of a core over a poll. */
+const SETTLED_CPU_SHARE = 0.1;
+/** The next spare is spawned after this at the latest, however busy the app still is. */
+const SETTLE_MAX_MS = 10_000;
 
 /**
  * What a spare loads ahead: the framework and procguard with its libraries, which a save never
@@ -92,6 +101,8 @@ export interface WarmAppLauncherOptions {
   readonly dir: string;
   readonly env: NodeJS.ProcessEnv;
   readonly log: (message: string, severity?: 'log' | 'warn' | 'error') => void;
+  /** Reads the app's CPU, to spawn the next spare once its start has settled (/proc by default). */
+  readonly usage?: IGroupUsageReader;
 }
 
 /**
@@ -106,8 +117,13 @@ export class WarmAppLauncher {
   private spare: Spare | null = null;
   private spareProgram: string | null = null;
   private closed = false;
+  private settleTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly usage: IGroupUsageReader;
 
-  constructor(private readonly options: WarmAppLauncherOptions) {}
+  constructor(private readonly options: WarmAppLauncherOptions) {
+    this.usage = options.usage ?? new ProcGroupUsageReader();
+  }
+
 
   /** Writes the spare's program and starts the first spare (before the layout is read: it loads meanwhile). */
   prepare(): void {
@@ -128,14 +144,15 @@ export class WarmAppLauncher {
     const spare = this.spare;
     this.spare = null;
     let started: Spare;
+    this.cancelSettle();
     if (spare?.control && isRunning(spare.child)) {
       spare.control.end(`${builtEntry}\n`);
       started = spare;
       // The next spare once this one has taken the entry (closed fd 3) or ended: one spare at a time.
-      spare.control.once('close', () => this.refill());
+      spare.control.once('close', () => this.refillOnceSettled(spare.child));
     } else {
       started = this.spawn([builtEntry], 'inherit');
-      this.refill();
+      this.refillOnceSettled(started.child);
     }
     const { child, exited } = started;
     return {
@@ -155,6 +172,7 @@ export class WarmAppLauncher {
   /** The session ends: the waiting spare exits unused (EOF on its fd 3), or is killed if it lingers. */
   async stop(): Promise<void> {
     this.closed = true;
+    this.cancelSettle();
     const spare = this.spare;
     this.spare = null;
     if (!spare) return;
@@ -171,12 +189,41 @@ export class WarmAppLauncher {
   /** Forced end: the spare's group is killed at once. */
   kill(): void {
     this.closed = true;
+    this.cancelSettle();
     if (this.spare) signalChild(this.spare.child, 'SIGKILL', true);
     this.spare = null;
   }
 
   private refill(): void {
     if (!this.closed && !this.spare) this.spare = this.spawnSpare();
+  }
+
+  /**
+   * The next spare once the app's start has settled (its group below SETTLED_CPU_SHARE of a core
+   * over a poll), or once it ended, or SETTLE_MAX_MS on: a spare loading the framework beside a
+   * starting app takes a core from it (with tsc's first check, three busy processes on a
+   * two-core machine made a start 1.7 s slower). Without /proc, at once.
+   */
+  private refillOnceSettled(app: ChildProcess): void {
+    this.cancelSettle();
+    const pgid = app.pid;
+    const startedAt = Date.now();
+    let lastCpu: number | null = null;
+    const check = () => {
+      this.settleTimer = null;
+      const members = pgid === undefined || !isRunning(app) ? null : this.usage.read(new Set([pgid]));
+      const cpu = members?.get(pgid!)?.reduce((sum, member) => sum + member.cpuSeconds, 0) ?? null;
+      const settled = cpu === null || (lastCpu !== null && cpu - lastCpu < (SETTLED_CPU_SHARE * SETTLE_POLL_MS) / 1000);
+      if (settled || Date.now() - startedAt >= SETTLE_MAX_MS) return this.refill();
+      lastCpu = cpu;
+      this.settleTimer = setTimeout(check, SETTLE_POLL_MS);
+    };
+    check();
+  }
+
+  private cancelSettle(): void {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = null;
   }
 
   private spawnSpare(): Spare | null {
