@@ -112,8 +112,12 @@ describe('GET /api/processes/:name/logs/stream', () => {
     stream.close();
 
     const gap = stream.events[0];
-    // The first events are printed if this fails (a flake seen once under two workers and load).
-    expect({ first: gap.event, events: stream.events.slice(0, 3) }).toMatchObject({ first: 'gap' });
+    // The first events, and what /logs holds, are printed if this fails (seen twice in ~10 full
+    // runs, cause not found yet; toMatchObject would have shown only the mismatched field).
+    if (gap.event !== 'gap') {
+      const held = (await getJson(backend.port, '/api/processes/ticker/logs?lines=3')).body.lines;
+      throw new Error(`first event ${gap.event}, not gap; first events: ${JSON.stringify(stream.events.slice(0, 3))}; /logs now ends: ${JSON.stringify(held)}`);
+    }
     expect(gap.data.missed).toBeGreaterThan(1000);
     expect(logLines(stream)[0].id).toBe(1 + gap.data.missed + 1);
   });
