@@ -18,7 +18,8 @@ import { benchShutdown } from './scenarios/shutdown.js';
 import { benchBareStart, benchColdStart, benchDuplicate, benchMinimalNestStart, benchNodeNoop, benchRecovery } from './scenarios/startup.js';
 import { benchThroughput } from './scenarios/throughput.js';
 import { benchSupervisor } from './scenarios/supervisor.js';
-import { supervisorRows } from './lib/supervisor-rows.js';
+import { respawnApiRows, supervisorRows } from './lib/supervisor-rows.js';
+import { benchRespawnApi } from './scenarios/respawn-api.js';
 import { benchHistory } from './scenarios/history.js';
 import { historyRows } from './lib/history-rows.js';
 import { benchSse } from './scenarios/sse.js';
@@ -139,6 +140,7 @@ async function main(): Promise<void> {
   await scenario('duplicateRefusal', '4', 'duplicate start refusal', () => benchDuplicate(10), (r) => duplicateRows(r, noop));
   await scenario('throughput', '5', 'throughput (autocannon, 4 x (1 s warm-up + 5 s))', () => benchThroughput(5, 1), throughputRows);
   await scenario('shutdown', '6', 'SIGTERM under keep-alive load and idle', () => benchShutdown(3), shutdownRows);
+  await scenario('respawnApi', '7', 'the real server: kill -9 of an agent -> its replacement running on /api/events', () => benchRespawnApi(20), respawnApiRows);
   await scenario('supervisor', '7', 'supervisor: respawn, stop 100, statusAll 500, memory', () => benchSupervisor(20), supervisorRows);
   await scenario('history', '8', 'event log: crash loop, history p99, reconciler pass', () => benchHistory(3), historyRows);
   await scenario('sse', '9', 'memory and liveness with 10 non-reading /api/events clients over 200k events', () => benchSse(200_000, 10, 5), sseRows);

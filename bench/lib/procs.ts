@@ -111,11 +111,15 @@ export function pinBench(): string {
 }
 
 /** Spawns `node <args>` pinned to SERVER_CPU; stdout and stderr are piped (and drained) for every child alike. */
-export function spawnNode(label: string, args: readonly string[], env: Record<string, string> = {}): Proc {
+/**
+ * `pin: false` for a server whose children must not share its one core (their CPU affinity is
+ * inherited): a respawn's wrapper and watcher would be measured as the backend's own time.
+ */
+export function spawnNode(label: string, args: readonly string[], env: Record<string, string> = {}, { pin = true } = {}): Proc {
   const base = childEnv();
   const spawnedAt = performance.now();
   // taskset execs node in place, so the PID is the server's own.
-  const [command, argv] = canPin ? ['taskset', ['-c', SERVER_CPU, process.execPath, ...args]] : [process.execPath, [...args]];
+  const [command, argv] = canPin && pin ? ['taskset', ['-c', SERVER_CPU, process.execPath, ...args]] : [process.execPath, [...args]];
   const child = spawn(command, argv, { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Proc(label, child, spawnedAt);
 }

@@ -1,3 +1,4 @@
+import type { RespawnApiResult } from '../scenarios/respawn-api.js';
 import type { SupervisorResult } from '../scenarios/supervisor.js';
 import { ms, ratio, type Row } from './table.js';
 
@@ -8,13 +9,13 @@ export function supervisorRows(r: SupervisorResult): Row[] {
   return [
     {
       id: '7',
-      measurement: `Child kill -9 -> replacement running (backoff 0 ms), median of ${r.respawnMs.length}`,
+      measurement: `Child kill -9 -> replacement running, the supervisor in the bench process, median of ${r.respawnMs.length}`,
       value: ms(r.respawnMedianMs),
       baselineName: 'bare `sleep`: kill -9, exit event, spawn again',
       baseline: ms(r.bareRespawnMedianMs),
       comparison: ratio(r.respawnMedianMs, r.bareRespawnMedianMs),
-      target: '<= 20 ms',
-      met: r.respawnMedianMs <= 20,
+      target: '',
+      met: null,
     },
     {
       id: '7',
@@ -45,6 +46,22 @@ export function supervisorRows(r: SupervisorResult): Row[] {
       comparison: '',
       target: '',
       met: null,
+    },
+  ];
+}
+
+/** Row 7 as the issue defines it: the real server, the replacement seen on its API. */
+export function respawnApiRows(r: RespawnApiResult): Row[] {
+  return [
+    {
+      id: '7',
+      measurement: `Child kill -9 -> replacement \`running\` on /api/events (backoff 0 ms), median of ${r.respawnMs.length}`,
+      value: ms(r.respawnMedianMs),
+      baselineName: 'a fresh `node`: kill -9 a bare `sleep`, exit event, spawn again',
+      baseline: ms(r.bareRespawnMedianMs),
+      comparison: ratio(r.respawnMedianMs, r.bareRespawnMedianMs),
+      target: '<= 20 ms',
+      met: r.respawnMedianMs <= 20,
     },
   ];
 }

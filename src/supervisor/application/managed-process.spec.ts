@@ -329,7 +329,7 @@ describe('ManagedProcess', () => {
   describe('when the backoff delay is 0 ms', () => {
     const immediate = { backoff: { initialDelayMs: 0, factor: 2, maxDelayMs: 1000, resetAfterMs: 60_000 } };
 
-    it('respawns in the queue operation that saw the exit, no timer, once the old group is gone', async () => {
+    it('respawns in the queue operation that saw the exit, no timer, after the old group got its SIGKILL', async () => {
       // Arrange
       const { launcher, proc, moves, registry } = setup(immediate);
       await proc.start();
@@ -347,6 +347,30 @@ describe('ManagedProcess', () => {
       expect(moves().slice(-3)).toEqual(['running->backoff', 'backoff->starting', 'starting->running']);
       expect(proc.status()).toMatchObject({ state: 'running', pid: 1001, restarts: 1, nextRestartAt: null });
       expect(registry.journal).toEqual(['put web 1000', 'remove web 1000', 'put web 1001']);
+    });
+
+    it('does not hold the replacement back while the old group is still on its way out', async () => {
+      // Arrange: what the leader left outlives the SIGKILL for now (a process in D state).
+      const { launcher, proc } = setup(immediate);
+      await proc.start();
+      launcher.setGroupAlive(1000, true);
+      launcher.groupDiesOn.clear();
+      const signalsAtLaunch: string[][] = [];
+      launcher.onLaunch = () => signalsAtLaunch.push(launcher.signalsTo(1000));
+
+      // Act
+      launcher.last.exit(1);
+      await settle();
+
+      // Assert: the SIGKILL went out first, and the replacement runs while the group is waited for.
+      expect(signalsAtLaunch).toEqual([['SIGKILL']]);
+      expect(proc.status()).toMatchObject({ state: 'running', pid: 1001 });
+      expect(launcher.groupAlive(1000)).toBe(true);
+
+      // The wait for the old group ends (bounded) without touching the replacement.
+      await advance(6000);
+      expect(launcher.signalsTo(1001)).toEqual([]);
+      expect(proc.status()).toMatchObject({ state: 'running', pid: 1001 });
     });
 
     it('still goes through the timer after a launch that threw, so a command that cannot start never loops in microtasks', async () => {

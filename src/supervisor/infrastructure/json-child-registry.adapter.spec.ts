@@ -97,11 +97,14 @@ describe('JsonChildRegistry (writing)', () => {
   }
 
   describe('when a record is put', () => {
-    it('is on disk before put returns', () => {
+    it('is in list() at once and on disk by the next turn, not in the middle of a respawn', async () => {
       const { fs, registry } = empty();
 
       registry.put(valid);
 
+      expect(registry.list().map((r) => r.pid)).toEqual([500]);
+      expect(onDisk(fs)).toEqual([]);
+      await nextTurn();
       expect(onDisk(fs)).toEqual([500]);
     });
   });
@@ -112,6 +115,7 @@ describe('JsonChildRegistry (writing)', () => {
       const { fs, writes, registry } = empty();
       registry.put(valid);
       registry.put(other);
+      await nextTurn();
       writes.mockClear();
 
       // Act
@@ -128,19 +132,20 @@ describe('JsonChildRegistry (writing)', () => {
   });
 
   describe('when a put follows a remove in the same turn (a restart after a crash)', () => {
-    it('writes both with the put, once', async () => {
+    it('writes both in one write on the next turn', async () => {
       // Arrange
       const { fs, writes, registry } = empty();
       registry.put(valid);
+      await nextTurn();
       writes.mockClear();
 
       // Act
       registry.remove(valid.name, valid.pid);
       registry.put({ ...valid, pid: 700, pgid: 700 });
+      await nextTurn();
 
       // Assert
       expect(onDisk(fs)).toEqual([700]);
-      await nextTurn();
       expect(writes).toHaveBeenCalledTimes(1);
     });
   });

@@ -7,11 +7,13 @@ import { isStorageError, type IStorageHealth } from '../../lifecycle/application
 export const CHILD_RECORDS = 'child records';
 
 /**
- * Durable records of running children in one JSON file, rewritten atomically: a put before it
- * returns, a remove on the next turn of the event loop or with a put that comes first (a crash
- * restart takes the old child's record out and puts the new one's in with one write). A record
- * only ever names a child in the next start's log (the owner marker proves what to reap), so a
- * backend killed before a remove is written leaves a line saying that child is gone, nothing more.
+ * Durable records of running children in one JSON file, rewritten atomically on the next turn of
+ * the event loop after a change, in one write for every change of that turn (a crash restart takes
+ * the old child's record out and puts the new one's in with one write). Not before put returns:
+ * the write (2-5 ms measured right after a spawn) would sit between a crash and its replacement
+ * being reported running. A record only ever names a child in the next start's log (the owner
+ * marker proves what to reap, and the lifeline takes a child down with its backend), so a backend
+ * killed before a change is written leaves a log line that is one child behind, nothing more.
  * When the disk is full (or failing) a change is kept in memory, reported to
  * storage health, and the whole file is rewritten by the next change or by a
  * retry every `retryMs`, so the file becomes true again once space returns.
@@ -19,7 +21,7 @@ export const CHILD_RECORDS = 'child records';
 export class JsonChildRegistry implements IChildRegistry {
   private records: ChildRecord[];
   private retry: ReturnType<typeof setTimeout> | null = null;
-  /** A remove not written yet (see persistSoon). */
+  /** A change not written yet (see persistSoon). */
   private soon: ReturnType<typeof setImmediate> | null = null;
 
   constructor(
@@ -34,7 +36,7 @@ export class JsonChildRegistry implements IChildRegistry {
 
   put(record: ChildRecord): void {
     this.records = [...this.records.filter((r) => r.name !== record.name), record];
-    this.persist();
+    this.persistSoon();
   }
 
   remove(name: string, pid: number): void {
@@ -106,7 +108,7 @@ export class JsonChildRegistry implements IChildRegistry {
     this.storage?.succeeded(CHILD_RECORDS);
   }
 
-  /** One write for every remove of this turn, or none if a put writes them first. */
+  /** One write for every change of this turn. */
   private persistSoon(): void {
     this.soon ??= setImmediate(() => {
       this.soon = null;

@@ -66,11 +66,13 @@ describe('JsonChildRegistry on a failing disk', () => {
   describe('when a put or remove meets ENOSPC', () => {
     it('does not throw, keeps the change in memory and reports the outage once', () => {
       registry.put(recordOf('web', 10));
+      // A change is written on the next turn of the event loop.
+      jest.advanceTimersByTime(0);
       disk.failWith = 'ENOSPC';
 
       expect(() => registry.put(recordOf('worker', 11))).not.toThrow();
+      jest.advanceTimersByTime(0);
       expect(() => registry.remove('web', 10)).not.toThrow();
-      // A remove is written on the next turn of the event loop.
       jest.advanceTimersByTime(0);
 
       expect(registry.list().map((r) => r.name)).toEqual(['worker']);
@@ -84,6 +86,7 @@ describe('JsonChildRegistry on a failing disk', () => {
   describe('when space returns and nothing else changes', () => {
     it('rewrites the file on the retry timer and clears the problem', () => {
       registry.put(recordOf('web', 10));
+      jest.advanceTimersByTime(0);
       disk.failWith = 'EIO';
       registry.remove('web', 10);
       jest.advanceTimersByTime(1000);
@@ -103,9 +106,11 @@ describe('JsonChildRegistry on a failing disk', () => {
     it('writes the whole current list and stops retrying', () => {
       disk.failWith = 'ENOSPC';
       registry.put(recordOf('web', 10));
+      jest.advanceTimersByTime(0);
       disk.failWith = null;
 
       registry.put(recordOf('worker', 11));
+      jest.advanceTimersByTime(0);
       const writes = disk.writes;
       jest.advanceTimersByTime(5000);
 
@@ -122,7 +127,9 @@ describe('JsonChildRegistry on a failing disk', () => {
       disk.failWith = 'EACCES';
 
       expect(() => registry.put(recordOf('web', 10))).not.toThrow();
+      expect(() => jest.advanceTimersByTime(0)).not.toThrow();
       expect(() => registry.put(recordOf('api', 11))).not.toThrow();
+      expect(() => jest.advanceTimersByTime(0)).not.toThrow();
       expect(lines.filter((l) => l.includes('EACCES'))).toHaveLength(1);
       expect(storage.problems().map((p) => p.component)).toEqual(['child records']);
 

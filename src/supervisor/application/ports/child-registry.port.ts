@@ -11,9 +11,12 @@ export interface ChildRecord {
 }
 
 export interface IChildRegistry {
-  /** Durable before it returns, unless the disk is full or failing: then kept in memory, reported, and written once it can be. */
+  /**
+   * In list() at once; on disk by the next turn of the event loop, unless the disk is full or
+   * failing: then kept in memory, reported, and written once it can be.
+   */
   put(record: ChildRecord): void;
-  /** Gone from list() at once; on disk by the next turn of the event loop, or with the next put. */
+  /** Gone from list() at once; on disk by the next turn of the event loop. */
   remove(name: string, pid: number): void;
   list(): ChildRecord[];
 }
