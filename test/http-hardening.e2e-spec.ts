@@ -3,7 +3,6 @@ import { request as httpRequest } from 'node:http';
 import { cleanup, getJson } from './support/harness.js';
 import { fixture, post, processStatus, startBackend, waitForLogLine, type Backend } from './support/supervisor-harness.js';
 
-afterEach(cleanup);
 jest.setTimeout(120_000);
 
 const IDLE = `
@@ -43,11 +42,14 @@ function send(port: number, method: string, path: string, headers: Record<string
 }
 
 describe('HTTP hardening', () => {
+  // One backend per describe, not per case: each start runs four agents, and nothing these
+  // cases send changes it (refusals; the one case that stops a process runs last in its block).
   describe('when a request names a Host this server is not', () => {
     let backend: Backend;
-    beforeEach(async () => {
+    beforeAll(async () => {
       backend = await startBackend(IDLE);
     });
+    afterAll(cleanup);
 
     it.each(['/api/health/live', '/api/health', '/api/processes', '/api/processes/echo/logs', '/api/events', '/api/nowhere'])(
       'refuses GET %s with 403 before routing (DNS rebinding)',
@@ -86,9 +88,10 @@ describe('HTTP hardening', () => {
 
   describe('when another site tries to change a process (loopback, no token)', () => {
     let backend: Backend;
-    beforeEach(async () => {
+    beforeAll(async () => {
       backend = await startBackend(IDLE);
     });
+    afterAll(cleanup);
 
     it.each<[string, Record<string, string>, string | undefined, number]>([
       ['a form POST from a foreign Origin', { origin: 'http://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, 'a=1', 403],
@@ -107,6 +110,7 @@ describe('HTTP hardening', () => {
       expect((await processStatus(backend, 'echo')).state).toBe('running');
     });
 
+    // Last in this block: it restarts and stops echo.
     it('accepts its own origin, an empty POST and a JSON body', async () => {
       const own = await send(backend.port, 'POST', '/api/processes/echo/restart', { origin: `http://127.0.0.1:${backend.port}` });
       const json = await send(backend.port, 'POST', '/api/processes/echo/restart', { 'content-type': 'application/json' }, '{}');
@@ -120,6 +124,8 @@ describe('HTTP hardening', () => {
   });
 
   describe('when a process prints 500 lines of 64 KiB', () => {
+    afterEach(cleanup);
+
     it('answers logs?lines=500 within the ring budget, says the lines were cut, and keeps liveness quick under 20 in parallel', async () => {
       // Arrange
       const backend = await startBackend(`
@@ -161,9 +167,10 @@ processes:
 
   describe('when a name is not an instance name', () => {
     let backend: Backend;
-    beforeEach(async () => {
+    beforeAll(async () => {
       backend = await startBackend(IDLE);
     });
+    afterAll(cleanup);
 
     it('answers 404 for a spec name with instances, naming them', async () => {
       const status = await getJson(backend.port, '/api/processes/ticker');
