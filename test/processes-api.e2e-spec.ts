@@ -1,8 +1,6 @@
 import { cleanup, getJson } from './support/harness.js';
 import { fixture, post, startBackend, type Backend } from './support/supervisor-harness.js';
 
-afterEach(cleanup);
-
 const CONFIG = `
 processes:
   - name: echo
@@ -14,10 +12,12 @@ const TOKEN = 'a-long-enough-test-token-1234';
 
 describe('/api/processes', () => {
   describe('when no API_TOKEN is set and the server listens on loopback', () => {
+    // One backend for the block: the reads come first, the case that stops and restarts echo last.
     let backend: Backend;
-    beforeEach(async () => {
+    beforeAll(async () => {
       backend = await startBackend(CONFIG);
     });
+    afterAll(cleanup);
 
     it('lists declared processes with state, pid, uptime, restarts and last exit', async () => {
       const res = await getJson(backend.port, '/api/processes');
@@ -76,6 +76,8 @@ describe('/api/processes', () => {
   });
 
   describe('when API_TOKEN is set', () => {
+    afterEach(cleanup);
+
     it('requires the bearer token on mutating routes but not on reads', async () => {
       const backend = await startBackend(CONFIG, { API_TOKEN: TOKEN });
 
@@ -93,6 +95,8 @@ describe('/api/processes', () => {
   });
 
   describe('when the server listens on a non-loopback address without a token', () => {
+    afterEach(cleanup);
+
     it('refuses mutating routes with 403 and says why', async () => {
       const backend = await startBackend(CONFIG, { HOST: '0.0.0.0' });
 
