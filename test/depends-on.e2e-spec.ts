@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, freePort, getJson, startInstance, tempDir, waitExit, waitFor } from './support/harness.js';
+import { cleanup, freePort, freePorts, getJson, startInstance, tempDir, waitExit, waitFor } from './support/harness.js';
 import { fixture, processStatus, startBackend, writeConfig } from './support/supervisor-harness.js';
 
 afterEach(cleanup);
@@ -39,7 +39,8 @@ describe('dependsOn', () => {
       // A process with no probe would count as running when spawned, before its own first line.
       const dir = tempDir();
       const record = join(dir, 'record.log');
-      const [dbPort, apiPort] = [await freePort(), await freePort()];
+      // api's two instances take apiPort and apiPort + 1.
+      const [dbPort, apiPort] = [await freePort(), await freePorts(2)];
       const probe = '    readiness: { tcp: true, intervalMs: 100, startupGraceMs: 10000 }\n';
       const backend = await startBackend(
         'processes:\n' +

@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, freePort, getJson, isAlive, tempDir, waitExit, waitFor } from './support/harness.js';
+import { cleanup, freePorts, getJson, isAlive, tempDir, waitExit, waitFor } from './support/harness.js';
 import { fixture, post, processStatus, startBackend, writeConfig, type Backend } from './support/supervisor-harness.js';
 
 afterEach(cleanup);
@@ -48,18 +48,22 @@ function pollBoth(ports: [number, number]) {
 }
 
 async function bothRunning(backend: Backend): Promise<{ name: string; pid: number; state: string }[]> {
+  let last: unknown = null;
   return waitFor(async () => {
     const all = (await getJson(backend.port, '/api/processes')).body.processes as { name: string; pid: number; state: string }[];
+    last = all.map((p) => ({ name: p.name, pid: p.pid, state: p.state, reason: (p as { reason?: string }).reason }));
     return all.length === 2 && all.every((p) => p.state === 'running') ? all : null;
-  }, 'both instances running', 20_000);
+  }, 'both instances running', 30_000).catch((error: Error) => {
+    // Which state each was in, and what the backend said, instead of the timeout alone.
+    throw new Error(`${error.message}; last seen: ${JSON.stringify(last)}\n--- backend output ---\n${backend.proc.output()}`);
+  });
 }
 
 describe('rolling restart', () => {
   describe('POST /api/processes/web/rolling-restart with HTTP load on both instances', () => {
     it('replaces both, one at a time: in no polling round were both ports down', async () => {
       // Arrange
-      const base = await freePort();
-      await freePort(); // base + 1 is the second instance's; reserve the next one so no other test takes it
+      const base = await freePorts(2);
       const backend = await startBackend(config(base));
       const before = await bothRunning(backend);
       const load = pollBoth([base, base + 1]);
@@ -84,8 +88,7 @@ describe('rolling restart', () => {
     });
 
     it('answers 409 to a second roll while the first runs, and 404 to a name that is no spec', async () => {
-      const base = await freePort();
-      await freePort();
+      const base = await freePorts(2);
       const backend = await startBackend(config(base, { startupMs: 1500 }));
       await bothRunning(backend);
 
@@ -103,8 +106,7 @@ describe('rolling restart', () => {
 
   describe('as a mutation', () => {
     it('needs the bearer token when API_TOKEN is set, and refuses a cross-site request', async () => {
-      const base = await freePort();
-      await freePort();
+      const base = await freePorts(2);
       const token = 'rolling-token-0123456789';
       const backend = await startBackend(config(base), { API_TOKEN: token });
       const before = await bothRunning(backend);
@@ -122,8 +124,7 @@ describe('rolling restart', () => {
 
   describe('a SIGHUP that changes a spec with two instances', () => {
     it('rolls it: both end on the new declaration, and in no polling round were both ports down', async () => {
-      const base = await freePort();
-      await freePort();
+      const base = await freePorts(2);
       const backend = await startBackend(config(base, { version: 'A' }));
       await bothRunning(backend);
       const load = pollBoth([base, base + 1]);
@@ -143,8 +144,7 @@ describe('rolling restart', () => {
   describe('when the replacement never becomes ready', () => {
     it('stops the roll at it: 409, the other instance keeps running untouched, the event says so', async () => {
       // Arrange: the file makes every new start of roll-server never listen.
-      const base = await freePort();
-      await freePort();
+      const base = await freePorts(2);
       const dataDir = tempDir();
       const neverFile = join(dataDir, 'never-ready');
       const backend = await startBackend(config(base, { neverFile }), {}, dataDir);
@@ -168,8 +168,7 @@ describe('rolling restart', () => {
 
   describe('overlaps', () => {
     it('a kill of the new instance while it starts stops the roll, reported; the old one after it keeps running', async () => {
-      const base = await freePort();
-      await freePort();
+      const base = await freePorts(2);
       const backend = await startBackend(config(base, { startupMs: 3000 }));
       const before = await bothRunning(backend);
       const oldPid = before.find((p) => p.name === 'web-1')!.pid;
@@ -189,8 +188,7 @@ describe('rolling restart', () => {
     });
 
     it('SIGTERM during a roll: the backend stops every instance and exits 0, starting nothing more', async () => {
-      const base = await freePort();
-      await freePort();
+      const base = await freePorts(2);
       const backend = await startBackend(config(base, { startupMs: 3000 }));
       const before = await bothRunning(backend);
       const oldPid = before.find((p) => p.name === 'web-1')!.pid;

@@ -190,6 +190,32 @@ export async function freePort(): Promise<number> {
   throw new Error('no free port found');
 }
 
+/** Whether `port` can be bound on 127.0.0.1 right now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `count` consecutive free ports (for `instances: N` with `port:`, which takes base … base + N - 1),
+ * none handed out before in this file. A second freePort() is no reservation of base + 1.
+ */
+export async function freePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = await freePort();
+    const rest = Array.from({ length: count - 1 }, (_, i) => base + 1 + i);
+    if (rest.some((port) => port > 65535 || handedOut.has(port))) continue;
+    if ((await Promise.all(rest.map(bindable))).every(Boolean)) {
+      rest.forEach((port) => handedOut.add(port));
+      return base;
+    }
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
 export function readPidFile(dataDir: string): any | null {
   const path = join(dataDir, 'backend.pid');
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
