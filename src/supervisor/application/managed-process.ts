@@ -341,8 +341,11 @@ export class ManagedProcess {
     const remains = this.killer.killRemains(child);
     this.forget(child);
     const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    await this.afterExit(exit, this.now() - this.childStartedAt, how, child.pid);
-    await remains;
+    try {
+      await this.afterExit(exit, this.now() - this.childStartedAt, how, child.pid);
+    } finally {
+      await remains;
+    }
   }
 
   private async onProbeFailed(failures: number, child: ChildHandle): Promise<void> {
