@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { waitFor200 } from '../lib/http.js';
+import { httpGet, waitFor200 } from '../lib/http.js';
 import { spawnNode } from '../lib/procs.js';
 import { MAIN, procguardEnv } from '../lib/servers.js';
 import { median } from '../lib/stats.js';
@@ -95,7 +95,7 @@ export async function benchRespawnApi(runs: number): Promise<RespawnApiResult> {
     let listener: (event: ProcessEventData) => void = () => undefined;
     let pid: number | null = null;
     unsubscribe = await subscribe(port, (event) => {
-      if (event.name !== 'victim-1' && event.name !== 'victim') return;
+      if (event.name !== 'victim') return;
       if (event.to === 'running') pid = event.pid ?? null;
       listener(event);
     });
@@ -122,18 +122,8 @@ export async function benchRespawnApi(runs: number): Promise<RespawnApiResult> {
 }
 
 async function currentPid(port: number): Promise<number> {
-  const body = await new Promise<string>((resolve, reject) => {
-    request({ host: HOST, port, path: '/api/processes/victim' }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve(text));
-    })
-      .on('error', reject)
-      .end();
-  });
-  const parsed = JSON.parse(body) as { pid?: number; instances?: { pid: number | null }[] };
-  const pid = parsed.pid ?? parsed.instances?.[0]?.pid;
+  const { body } = await httpGet(port, '/api/processes/victim', 5000);
+  const pid = (JSON.parse(body) as { pid?: number | null }).pid;
   if (!pid) throw new Error(`no PID for victim in ${body}`);
   return pid;
 }
