@@ -96,6 +96,40 @@ processes:
     });
   });
 
+  describe('when an agent crashes and the backend gets SIGTERM 5 ms later (backoff 0: its replacement is starting)', () => {
+    it('exits 0 with the crashed group and the replacement gone, and nothing of the case left', async () => {
+      const mark = caseMarker();
+      // forker's grandchild ignores SIGTERM: only the crashed group's SIGKILL takes it down
+      // (that group's watcher dies with that SIGKILL, so no lifeline is left to do it later).
+      const backend = await startBackend(`
+processes:
+  - name: forker
+    command: node
+    args: ["${fixture('forker.mjs')}"]
+    backoff: { initialDelayMs: 0 }
+    killTimeoutMs: 500
+    ${mark.yaml}
+`);
+      const line = await waitForLogLine(backend, 'forker', 'grandchild=');
+      const grandchild = Number(/grandchild=(\d+)/.exec(line)![1]);
+      const leader = (await processStatus(backend, 'forker')).pid as number;
+      const tree = identify(pidsWithEnv(mark.entry));
+
+      process.kill(leader, 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      process.kill(backend.proc.pid, 'SIGTERM');
+
+      expect((await waitExit(backend.proc, 30_000)).code).toBe(0);
+      // Gone by the exit, not by the lifeline afterwards (its watcher waits 0.5 s before SIGKILL).
+      expect(isAlive(grandchild)).toBe(false);
+      await waitFor(
+        () => pidsWithEnv(mark.entry).length === 0 && stillRunning(tree).length === 0,
+        'every process of the case to be gone',
+        10_000,
+      );
+    });
+  });
+
   describe('when a grandchild calls setsid (leaves the group)', () => {
     it('survives the backend, and the next start stops it by its marker', async () => {
       const mark = caseMarker();
