@@ -15,6 +15,14 @@ function caseMarker(): { entry: string; yaml: string } {
   return { entry: `ORPHAN_CASE=${value}`, yaml: `env: { ORPHAN_CASE: "${value}" }` };
 }
 
+/**
+ * Waits until nothing carries `entry` and nothing of `tree` runs. Both views: a process whose
+ * memory is being torn down no longer shows its environ, yet runs.
+ */
+function caseGone(entry: string, tree: ReturnType<typeof identify>, what: string): Promise<unknown> {
+  return waitFor(() => pidsWithEnv(entry).length === 0 && stillRunning(tree).length === 0, what, 10_000);
+}
+
 /** SIGKILL every process carrying `entry`, for tests whose agents escape on purpose. */
 function killAll(entry: string): void {
   for (const pid of pidsWithEnv(entry)) {
@@ -52,12 +60,7 @@ processes:
       process.kill(backend.proc.pid, 'SIGKILL');
       await waitExit(backend.proc);
 
-      // Both views: a process whose memory is being torn down no longer shows its environ, yet runs.
-      await waitFor(
-        () => pidsWithEnv(mark.entry).length === 0 && stillRunning(tree).length === 0,
-        'every agent and grandchild to be gone',
-        10000,
-      );
+      await caseGone(mark.entry, tree, 'every agent and grandchild to be gone');
     });
   });
 
@@ -122,11 +125,7 @@ processes:
       expect((await waitExit(backend.proc, 30_000)).code).toBe(0);
       // Gone by the exit, not by the lifeline afterwards (its watcher waits 0.5 s before SIGKILL).
       expect(isAlive(grandchild)).toBe(false);
-      await waitFor(
-        () => pidsWithEnv(mark.entry).length === 0 && stillRunning(tree).length === 0,
-        'every process of the case to be gone',
-        10_000,
-      );
+      await caseGone(mark.entry, tree, 'every process of the case to be gone');
     });
   });
 
