@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   );
   const recovery = await scenario('recoveryAfterKill9', '3', 'restart after kill -9', () => benchRecovery(5), (r) => recoveryRows(r, cold));
   await scenario('duplicateRefusal', '4', 'duplicate start refusal', () => benchDuplicate(10), (r) => duplicateRows(r, noop));
-  await scenario('throughput', '5', 'throughput (autocannon, 4 x (1 s warm-up + 5 s))', () => benchThroughput(5, 1), throughputRows);
+  await scenario('throughput', '5', 'throughput (autocannon, per path and server: 1 s warm-up, then 5 alternated 2 s rounds)', () => benchThroughput(2, 5, 1), throughputRows);
   await scenario('shutdown', '6', 'SIGTERM under keep-alive load and idle', () => benchShutdown(3), shutdownRows);
   await scenario('respawnApi', '7', 'the real server: kill -9 of an agent -> its replacement running on /api/events', () => benchRespawnApi(20), respawnApiRows);
   await scenario('supervisor', '7', 'supervisor: respawn, stop 100, statusAll 500, memory', () => benchSupervisor(20), supervisorRows);

@@ -96,7 +96,7 @@ export function throughputRows(r: ThroughputResult): Row[] {
     const live = e.path.endsWith('/live');
     const floor = live ? 0.8 : 0.5;
     const errs = e.procguard.errors + e.procguard.non2xx;
-    const setup = `${r.connections} conn, ${r.durationSec} s`;
+    const setup = `${r.connections} conn, median of ${r.rounds} alternated ${r.durationSec} s rounds`;
     rows.push({
       id: '5',
       measurement: `GET ${e.path} req/s (${setup}${errs > 0 ? `, ${errs} errors/non-2xx` : ''})`,

@@ -15,10 +15,18 @@ export interface HealthFrontDoorOptions {
   readonly observer: IHttpRequestObserver | null;
 }
 
-type Answer = (() => HealthAnswer | Promise<HealthAnswer>) & { readonly headers: Readonly<Record<string, string>> };
+type Answer = (() => HealthAnswer | Promise<HealthAnswer>) & {
+  readonly headers: Readonly<Record<string, string>>;
+  /** The headers already carry the body's length (a body that never changes). */
+  readonly sized?: true;
+};
 
 const LIVENESS_BODY = JSON.stringify(LIVENESS_ANSWER.body);
-const LIVENESS_HEADERS = { ...LIVENESS_ANSWER.headers, 'content-type': 'application/json; charset=utf-8' };
+const LIVENESS_HEADERS = {
+  ...LIVENESS_ANSWER.headers,
+  'content-type': 'application/json; charset=utf-8',
+  'content-length': String(Buffer.byteLength(LIVENESS_BODY)),
+};
 
 /**
  * Answers the health routes on the Node server itself, ahead of the platform's router: the
@@ -37,7 +45,7 @@ export function openHealthFrontDoor(server: Server, options: HealthFrontDoorOpti
   for (const route of HEALTH_ROUTES) {
     answers.set(`${options.path}${route.suffix}`, Object.assign(() => route.answer(options.snapshot), { headers: HEALTH_HEADERS }));
   }
-  answers.set(`${options.path}/live`, Object.assign(() => ({ statusCode: 200, body: LIVENESS_BODY }), { headers: LIVENESS_HEADERS }));
+  answers.set(`${options.path}/live`, Object.assign(() => ({ statusCode: 200, body: LIVENESS_BODY }), { headers: LIVENESS_HEADERS, sized: true as const }));
   server.removeListener('request', platform);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const url = request.url ?? '';
@@ -53,7 +61,7 @@ export function openHealthFrontDoor(server: Server, options: HealthFrontDoorOpti
       return;
     }
     const reply = (answer: HealthAnswer) => {
-      send(request, response, answer.statusCode, route.headers, answer.body);
+      send(request, response, answer.statusCode, route.headers, answer.body, route.sized);
       observe(options.observer, request, routePath, answer.statusCode, started);
     };
     const answer = route();
@@ -63,8 +71,15 @@ export function openHealthFrontDoor(server: Server, options: HealthFrontDoorOpti
   return true;
 }
 
-function send(request: IncomingMessage, response: ServerResponse, statusCode: number, headers: Readonly<Record<string, string>>, body: string): void {
-  response.writeHead(statusCode, { ...headers, 'content-length': Buffer.byteLength(body) });
+function send(
+  request: IncomingMessage,
+  response: ServerResponse,
+  statusCode: number,
+  headers: Readonly<Record<string, string>>,
+  body: string,
+  sized = false,
+): void {
+  response.writeHead(statusCode, sized ? headers : { ...headers, 'content-length': Buffer.byteLength(body) });
   response.end(request.method === 'HEAD' ? undefined : body);
 }
 

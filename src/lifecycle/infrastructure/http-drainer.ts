@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 
 export interface DrainResult {
@@ -7,14 +7,22 @@ export interface DrainResult {
 }
 
 /**
+ * Node's `ServerResponse` on a socket while a response is in progress, null between them
+ * (`_httpMessage`: internal, but what http-terminator reads too, and stable since Node 0.x).
+ */
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
+
+/**
  * Graceful HTTP drain (the http-terminator approach): stop listening, finish
  * in-flight requests, answer requests on open keep-alive sockets with
  * `Connection: close`, close idle sockets once they have stayed idle a moment,
  * and destroy what is left at the deadline. Node's own `server.close()` cuts
  * idle keep-alive sockets at once, resetting requests already on the wire.
+ * Until the drain starts it costs nothing per request (only a socket set): which
+ * sockets are busy is read from the sockets then, not counted on every request.
  */
 export class HttpDrainer {
-  private readonly active = new Map<Socket, number>();
+  private readonly sockets = new Set<HttpSocket>();
   private readonly idleTimers = new Map<Socket, ReturnType<typeof setTimeout>>();
   private draining = false;
 
@@ -24,26 +32,13 @@ export class HttpDrainer {
     private readonly idleGraceMs = 50,
   ) {
     server.on('connection', (socket: Socket) => {
-      this.active.set(socket, 0);
+      this.sockets.add(socket);
       socket.once('close', () => this.forget(socket));
-    });
-    // Runs before the framework's listener, so the header is set before any response starts.
-    server.prependListener('request', (req, res) => {
-      const socket = req.socket;
-      this.active.set(socket, (this.active.get(socket) ?? 0) + 1);
-      this.cancelIdleClose(socket);
-      if (this.draining) res.setHeader('Connection', 'close');
-      res.once('close', () => {
-        const left = (this.active.get(socket) ?? 1) - 1;
-        if (!this.active.has(socket)) return;
-        this.active.set(socket, left);
-        if (this.draining && left === 0) this.scheduleIdleClose(socket);
-      });
     });
   }
 
   get openSockets(): number {
-    return this.active.size;
+    return this.sockets.size;
   }
 
   async drain(timeoutMs: number): Promise<DrainResult> {
@@ -51,21 +46,37 @@ export class HttpDrainer {
       this.draining = true;
       // net.Server's close stops accepting without the HTTP layer's eager idle-socket cut.
       NetServer.prototype.close.call(this.server);
-      for (const [socket, inFlight] of this.active) if (inFlight === 0) this.scheduleIdleClose(socket);
+      // Ahead of the framework's listener, so the header is set before any response starts.
+      this.server.prependListener('request', (req, res) => {
+        this.cancelIdleClose(req.socket);
+        this.lastOnSocket(req.socket, res);
+      });
+      for (const socket of this.sockets) {
+        const inFlight = socket._httpMessage;
+        if (inFlight) this.lastOnSocket(socket, inFlight);
+        else this.scheduleIdleClose(socket);
+      }
     }
     const deadline = Date.now() + timeoutMs;
-    while (this.active.size > 0 && Date.now() < deadline) {
+    while (this.sockets.size > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    const forced = this.active.size;
-    for (const socket of this.active.keys()) socket.destroy();
+    const forced = this.sockets.size;
+    for (const socket of this.sockets) socket.destroy();
     return { forced };
   }
 
-  private scheduleIdleClose(socket: Socket): void {
+  /** The response the socket carries is its last (Node closes it after); idle-close it if it stays open. */
+  private lastOnSocket(socket: Socket, response: ServerResponse): void {
+    if (!response.headersSent) response.setHeader('Connection', 'close');
+    response.once('close', () => this.scheduleIdleClose(socket));
+  }
+
+  private scheduleIdleClose(socket: HttpSocket): void {
     this.cancelIdleClose(socket);
     const timer = setTimeout(() => {
-      if ((this.active.get(socket) ?? 0) === 0) socket.end();
+      // Busy again (a pipelined request): its response's close schedules the next look.
+      if (!socket._httpMessage) socket.end();
     }, this.idleGraceMs);
     timer.unref();
     this.idleTimers.set(socket, timer);
@@ -79,6 +90,6 @@ export class HttpDrainer {
 
   private forget(socket: Socket): void {
     this.cancelIdleClose(socket);
-    this.active.delete(socket);
+    this.sockets.delete(socket);
   }
 }

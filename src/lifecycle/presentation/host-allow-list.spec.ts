@@ -89,4 +89,19 @@ describe('HostAllowList', () => {
       expect(list('127.0.0.1', ['proxy.example:443']).allowsOrigin('http://proxy.example')).toBe(false);
     });
   });
+
+  describe('when asked about the same Host again and again', () => {
+    it('gives each value the same verdict every time, however many different values came first', () => {
+      const hosts = list();
+      for (let i = 0; i < 3; i++) {
+        expect(hosts.allowsHost('127.0.0.1:3000')).toBe(true);
+        expect(hosts.allowsHost('evil.example:3000')).toBe(false);
+      }
+      for (let i = 0; i < 500; i++) expect(hosts.allowsHost(`rebind-${i}.example:3000`)).toBe(false);
+      expect(hosts.allowsHost('localhost:3000')).toBe(true);
+      expect(hosts.allowsHost('LOCALHOST.:3000')).toBe(true);
+      expect(hosts.allowsHost('localhost:3001')).toBe(false);
+      expect(hosts.allowsHost('evil.example:3000')).toBe(false);
+    });
+  });
 });

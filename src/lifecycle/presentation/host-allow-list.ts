@@ -18,6 +18,8 @@ export interface HostAllowListSettings {
 }
 
 const WILDCARD_BINDS = new Set(['0.0.0.0', '::', '[::]']);
+/** Verdicts remembered per exact `Host` value: a client sends the same one on every request. */
+const VERDICTS_KEPT = 64;
 
 /**
  * The `Host` (and `Origin`) values this server answers to, against DNS rebinding:
@@ -35,6 +37,9 @@ export class HostAllowList {
     private readonly anything: boolean,
   ) {}
 
+  /** Bounded: once full, further values are judged every time (no input grows it). */
+  private readonly verdicts = new Map<string, boolean>();
+
   static fromSettings(settings: HostAllowListSettings): HostAllowList {
     const { HOST, PORT, ALLOWED_HOSTS } = settings;
     const defaults = [bracketed(HOST), 'localhost', '127.0.0.1', '[::1]'].map((name) => ({ name: normalise(name), port: PORT }));
@@ -48,8 +53,12 @@ export class HostAllowList {
   /** A request's `Host` header; a request without one (HTTP/1.0) comes from no browser and passes. */
   allowsHost(header: string | undefined): boolean {
     if (this.anything || header === undefined) return true;
+    const known = this.verdicts.get(header);
+    if (known !== undefined) return known;
     const parsed = splitHost(header);
-    return parsed !== null && this.allows({ name: parsed.name, port: parsed.port ?? 80 });
+    const verdict = parsed !== null && this.allows({ name: parsed.name, port: parsed.port ?? 80 });
+    if (this.verdicts.size < VERDICTS_KEPT) this.verdicts.set(header, verdict);
+    return verdict;
   }
 
   /** A browser's `Origin` header (`null` and other schemes are refused). */
