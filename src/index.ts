@@ -30,6 +30,7 @@ export { SHUTDOWN_ORDER } from './lifecycle/application/shutdown-sequence.js';
 export { EXIT as EXIT_CODES } from './exit-codes.js';
 
 export type { ProcessStatus, ExitInfo } from './supervisor/application/process-status.js';
+export type { RollOutcome } from './supervisor/application/rolling-restart.js';
 export type { ResourceUsage } from './supervisor/application/resource-sampler.js';
 export type { ManagedState } from './supervisor/domain/managed-process-state.js';
 export type { InstanceMetadata } from './lifecycle/domain/instance-metadata.value-object.js';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ProcessManager } from '../supervisor/application/process-manager.service.js';
 import type { ProcessStatus } from '../supervisor/application/process-status.js';
+import type { RollOutcome } from '../supervisor/application/rolling-restart.js';
 
 const WILDCARD = /[*?]/;
 
@@ -34,6 +35,17 @@ export class ProcguardSupervisor {
 
   restart(nameOrPattern: string): Promise<ProcessStatus[]> {
     return this.each(nameOrPattern, (name) => this.manager.operatorRestart(name));
+  }
+
+  /**
+   * Replaces a spec's instances one at a time, each after the one before is ready again:
+   * what `POST /processes/:name/rolling-restart` does, resolving when the roll ends.
+   * `specName` is a spec (`web`), not an instance (`web-1`) nor a pattern.
+   * Rejects (never throws) with UnknownProcessError for a name that is not a declared spec,
+   * ProcessBusyError while another roll of it runs or once shutdown has begun.
+   */
+  async rollingRestart(specName: string): Promise<RollOutcome> {
+    return this.manager.rollingRestart(specName);
   }
 
   private async each(nameOrPattern: string, act: (name: string) => Promise<ProcessStatus>): Promise<ProcessStatus[]> {
