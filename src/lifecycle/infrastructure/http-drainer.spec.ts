@@ -37,6 +37,16 @@ async function until(condition: () => boolean, what: string, ms = 5000): Promise
 
 describe('HttpDrainer', () => {
   let server: Server;
+
+  /** A server with one request on its way through the handler. */
+  const inFlight = async (path: string) => {
+    const s = await serve();
+    server = s.server;
+    const c = client(s.port);
+    c.send(path);
+    await until(() => s.seen() === 1, 'the request at the server');
+    return { s, c };
+  };
   afterEach(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
@@ -51,11 +61,7 @@ describe('HttpDrainer', () => {
   });
 
   it('lets a request in flight at the drain finish, marked as the last on its socket, then closes it', async () => {
-    const s = await serve();
-    server = s.server;
-    const c = client(s.port);
-    c.send('/slow');
-    await until(() => s.seen() === 1, 'the request at the server');
+    const { s, c } = await inFlight('/slow');
     const drained = s.drainer.drain(5000);
     s.release();
     expect(await drained).toEqual({ forced: 0 });
@@ -85,11 +91,7 @@ describe('HttpDrainer', () => {
   });
 
   it('destroys what is still busy at the deadline and says how many', async () => {
-    const s = await serve();
-    server = s.server;
-    const c = client(s.port);
-    c.send('/hang');
-    await until(() => s.seen() === 1, 'the request at the server');
+    const { s, c } = await inFlight('/hang');
     expect(await s.drainer.drain(100)).toEqual({ forced: 1 });
     await c.closed;
     expect(c.text()).toBe('');
