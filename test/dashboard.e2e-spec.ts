@@ -105,6 +105,16 @@ describe('the web dashboard, in a real browser', () => {
     writeFileSync(trigger, marker);
     await page.locator('#log-lines span.line', { hasText: `trigger: ${marker}` }).waitFor({ timeout: UI_TIMEOUT });
 
+    // CPU and memory come from the resource sampler, between events: the page shows what the API says.
+    const row = page.locator('#process-table tr[data-name="printer"]');
+    await row.locator('td.cpu', { hasText: /^\d+\.\d %$/ }).waitFor({ timeout: UI_TIMEOUT });
+    await row.locator('td.rss', { hasText: /^\d+(\.\d)? (KiB|MiB)$/ }).waitFor({ timeout: UI_TIMEOUT });
+    const [amount, unit] = (await row.locator('td.rss').innerText()).split(' ');
+    const shownBytes = Number(amount) * (unit === 'MiB' ? 2 ** 20 : 2 ** 10);
+    const { rssBytes } = (await processStatus(backend, 'printer')).resources!;
+    expect(shownBytes).toBeGreaterThan(rssBytes / 2);
+    expect(shownBytes).toBeLessThan(rssBytes * 2);
+
     const shot = join(backend.dataDir, 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
