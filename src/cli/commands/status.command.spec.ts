@@ -5,12 +5,15 @@ import { statusTable } from './status.command.js';
 const base: ProcessStatusView = {
   name: 'web-1',
   specName: 'web',
+  index: 1,
   state: 'running',
   pid: 4242,
+  startedAt: '2026-12-02T02:57:55Z',
   uptimeSeconds: 125,
   restarts: 2,
   lastExit: { code: 1, signal: null, at: '2026-12-02T02:59:30Z' },
   reason: 'started (no readiness probe)',
+  nextRestartAt: null,
 };
 
 describe('statusTable', () => {

@@ -1,43 +1,15 @@
-/** The API's answers as the CLI reads them (it reads JSON, so it never imports the backend's classes). */
-export interface ProcessStatusView {
-  readonly name: string;
-  readonly specName: string;
-  readonly state: string;
-  readonly pid: number | null;
-  readonly uptimeSeconds: number | null;
-  readonly restarts: number;
-  readonly lastExit: { readonly code: number | null; readonly signal: string | null; readonly at: string } | null;
-  readonly reason: string | null;
-  /** Sampled by the metrics slice; absent on a backend without it. */
-  readonly resources?: {
-    readonly cpuSeconds: number;
-    readonly cpuPercent: number;
-    readonly rssBytes: number;
-    readonly processes: number;
-    readonly sampledAt: string;
-  } | null;
-}
+import type { StoredEvent } from '../../history/domain/stored-event.js';
+import type { ProcessStatus } from '../../supervisor/application/process-status.js';
+import type { ReloadOutcome } from '../../supervisor/application/reload-outcomes.js';
 
-export interface StoredEventView {
-  readonly id: number;
-  readonly name: string;
-  readonly index: number;
-  readonly from: string;
-  readonly to: string;
-  readonly pid: number | null;
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly reason: string;
-  readonly at: string;
-}
+/*
+ * The API's answers as the CLI reads them: the backend's own types, imported as types only
+ * (erased at build, so the CLI loads none of the backend), not a second copy to keep in step.
+ */
 
-export interface ReloadOutcomeView {
-  readonly at: string;
-  readonly source: string;
-  readonly ok: boolean;
-  readonly started: readonly string[];
-  readonly stopped: readonly string[];
-  readonly restarted: readonly string[];
-  readonly unchanged: number;
-  readonly error?: string;
-}
+/** `resources` is absent on a backend without the metrics slice. */
+export type ProcessStatusView = Omit<ProcessStatus, 'resources'> & { readonly resources?: ProcessStatus['resources'] };
+
+export type StoredEventView = StoredEvent;
+
+export type ReloadOutcomeView = ReloadOutcome;
