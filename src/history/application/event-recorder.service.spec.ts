@@ -129,6 +129,22 @@ describe('EventRecorder', () => {
       expect(seen[1]).toEqual({ ...eventOf('worker', 'b'), id: 2 });
       expect(sinks.map((s) => s.batches.map(idsAndReasons))).toEqual([[['1:a', '2:b']], [['1:a', '2:b']]]);
     });
+
+    it('tells the live subscribers before it writes the sinks and prunes (a stream hears a respawn first)', async () => {
+      // Arrange
+      const { store, recorder, sinks } = setup();
+      const order: string[] = [];
+      recorder.subscribe(() => order.push(`listener (sinks ${sinks[0].batches.length}, prunes ${store.prunes.length})`));
+
+      // Act
+      recorder.record(eventOf('web', 'a'));
+      await nextTurn();
+
+      // Assert
+      expect(order).toEqual(['listener (sinks 0, prunes 0)']);
+      expect(sinks[0].batches).toHaveLength(1);
+      expect(store.prunes).toHaveLength(1);
+    });
   });
 
   describe('when events are recorded in separate turns', () => {

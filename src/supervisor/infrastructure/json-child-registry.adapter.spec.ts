@@ -88,7 +88,8 @@ describe('JsonChildRegistry (reading)', () => {
 describe('JsonChildRegistry (writing)', () => {
   const other = { ...valid, name: 'web-2', pid: 600, pgid: 600 };
   const onDisk = (fs: InMemoryFileSystem) => (JSON.parse(fs.readText(PATH) ?? '{"children":[]}') as { children: { pid: number }[] }).children.map((r) => r.pid);
-  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+  /** The registry writes on a 0 ms timer; one set after it fires after it. */
+  const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
   function empty() {
     const fs = new InMemoryFileSystem().addDir('/data');
@@ -105,6 +106,22 @@ describe('JsonChildRegistry (writing)', () => {
       expect(registry.list().map((r) => r.pid)).toEqual([500]);
       expect(onDisk(fs)).toEqual([]);
       await nextTurn();
+      expect(onDisk(fs)).toEqual([500]);
+    });
+
+    it("writes after that turn's immediates (the event recorder tells the SSE streams first)", async () => {
+      // Arrange: act from a timer callback, as a backoff restart does (an exit or spawn event runs in the poll phase: the same order)
+      const { fs, registry } = empty();
+      await nextTurn();
+      let atImmediate: number[] | null = null;
+
+      // Act
+      registry.put(valid);
+      setImmediate(() => (atImmediate = onDisk(fs)));
+      await nextTurn();
+
+      // Assert
+      expect(atImmediate).toEqual([]);
       expect(onDisk(fs)).toEqual([500]);
     });
   });

@@ -9,9 +9,10 @@ export const CHILD_RECORDS = 'child records';
 /**
  * Durable records of running children in one JSON file, rewritten atomically on the next turn of
  * the event loop after a change, in one write for every change of that turn (a crash restart takes
- * the old child's record out and puts the new one's in with one write). Not before put returns:
- * the write (2-5 ms measured right after a spawn) would sit between a crash and its replacement
- * being reported running. A record only ever names a child in the next start's log (the owner
+ * the old child's record out and puts the new one's in with one write). Not before put returns,
+ * and on a timer, not an immediate: the write (1-6 ms measured right after a spawn) would otherwise
+ * sit between a crash and its replacement being reported running, in the same check phase ahead of
+ * the event recorder's flush. A record only ever names a child in the next start's log (the owner
  * marker proves what to reap, and the lifeline takes a child down with its backend), so a backend
  * killed before a change is written leaves a log line that is one child behind, nothing more.
  * When the disk is full (or failing) a change is kept in memory, reported to
@@ -22,7 +23,7 @@ export class JsonChildRegistry implements IChildRegistry {
   private records: ChildRecord[];
   private retry: ReturnType<typeof setTimeout> | null = null;
   /** A change not written yet (see persistSoon). */
-  private soon: ReturnType<typeof setImmediate> | null = null;
+  private soon: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly path: string,
@@ -91,7 +92,7 @@ export class JsonChildRegistry implements IChildRegistry {
    * never thrown: this runs inside a child's exit handler. Any other error is a bug and is thrown.
    */
   private persist(): void {
-    if (this.soon) clearImmediate(this.soon);
+    if (this.soon) clearTimeout(this.soon);
     this.soon = null;
     try {
       this.write();
@@ -108,12 +109,15 @@ export class JsonChildRegistry implements IChildRegistry {
     this.storage?.succeeded(CHILD_RECORDS);
   }
 
-  /** One write for every change of this turn. */
+  /**
+   * One write for every change of this turn. A 0 ms timer fires in the next turn's timers phase,
+   * after this turn's immediates (the event recorder's flush, which tells the SSE streams).
+   */
   private persistSoon(): void {
-    this.soon ??= setImmediate(() => {
+    this.soon ??= setTimeout(() => {
       this.soon = null;
       this.persist();
-    });
+    }, 0);
   }
 
   private loggedError: string | null = null;
